@@ -1,0 +1,42 @@
+# Literasi: `make run` starts the platform, `make test` runs the tests (see README.md).
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+export LITERASI_ENV ?= development
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install messages run test lint bench makemessages
+
+install: $(VENV)/.installed messages
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+# Compiled catalogues are built here, with Babel from PyPI: no system gettext needed.
+messages: $(VENV)/.installed
+	$(VENV)/bin/pybabel compile --domain django --directory locale --use-fuzzy --statistics 2>&1 | grep -v "^compiling" || true
+
+# Extracting strings needs GNU gettext (apt-get install gettext); translators only.
+makemessages:
+	$(PY) manage.py makemessages --locale id --locale en --ignore '.venv/*' --ignore 'var/*' --no-obsolete
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo
+	@echo "Literasi runs at http://$(HOST):$(PORT)/  (Ctrl-C stops web, worker and scheduler)"
+	@echo
+	LITERASI_ADDR=$(HOST):$(PORT) $(VENV)/bin/honcho start --procfile Procfile.dev
+
+test: install
+	bin/test
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .

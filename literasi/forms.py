@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .models import EmployeeKind, Province, User
+from .nip import validate_nip
+
+
+class NipField(forms.CharField):
+    """A NIP as people type it; the form's ``clean`` validates it against the employee kind."""
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("max_length", 30)
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", _("NIP (optional)"))
+        kwargs.setdefault(
+            "help_text", _("18 digits, spaces and dots allowed, e.g. 19860926 201505 1 001. Leave empty if you have none.")
+        )
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+
+def clean_profile_nip(form: forms.Form, *, exclude_user: User | None = None) -> str | None:
+    """Validate ``form``'s NIP for its employee kind and refuse one already registered.
+
+    The refusal does not say whose NIP it is. Returns the 18 digits, or None when empty.
+    """
+    raw = form.cleaned_data.get("nip") or ""
+    if not raw.strip():
+        return None
+    try:
+        nip = validate_nip(raw, pppk=form.cleaned_data.get("employee_kind") == EmployeeKind.PPPK)
+    except ValidationError as error:
+        form.add_error("nip", error)
+        return None
+    taken = User.objects.filter(nip=nip)
+    if exclude_user is not None:
+        taken = taken.exclude(pk=exclude_user.pk)
+    if taken.exists():
+        form.add_error(
+            "nip",
+            _("This NIP is already registered. If it is yours, sign in or reset your password."),
+        )
+        return None
+    return nip
+
+
+class ProfileSignupForm(forms.Form):
+    """The profile part of signup; allauth adds email and password fields to it."""
+
+    full_name = forms.CharField(label=_("Full name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    nip = NipField()
+    employee_kind = forms.ChoiceField(label=_("Kind of employee"), choices=EmployeeKind.choices)
+    instansi = forms.CharField(
+        label=_("Agency (instansi)"),
+        max_length=200,
+        help_text=_("For example: Pemerintah Provinsi Bali"),
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+    jabatan = forms.CharField(
+        label=_("Position (jabatan)"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "organization-title"}),
+    )
+    province = forms.ModelChoiceField(
+        label=_("Province"), queryset=Province.objects.order_by("name"), empty_label=_("Choose your province")
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        cleaned["nip"] = clean_profile_nip(self)
+        return cleaned
+
+    def signup(self, request, user: User) -> None:  # noqa: ANN001 - allauth's hook; the adapter saves the fields
+        pass

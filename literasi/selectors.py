@@ -1,0 +1,33 @@
+"""Reads about people and their roles. Province scoping for every app is decided here."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from .models import Province, User
+
+
+def provinces_managed_by(user: User) -> QuerySet[Province]:
+    """The provinces whose cohorts and participants ``user`` may see and change.
+
+    National admins manage every province, organisers their assigned ones, anyone else none.
+    Every view, export and task that touches province data filters through this function.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return Province.objects.none()
+    if user.is_national_admin or user.is_superuser:
+        return Province.objects.all()
+    return Province.objects.filter(organiser_assignments__user=user)
+
+
+def user_manages_province(user: User, province_code: str) -> bool:
+    return provinces_managed_by(user).filter(code=province_code).exists()
+
+
+def user_is_organiser(user: User) -> bool:
+    return user.is_authenticated and user.organiser_assignments.exists()
+
+
+def user_has_staff_role(user: User) -> bool:
+    """Organisers and national admins: the people two-factor authentication is required for."""
+    return user.is_authenticated and (user.is_staff or user_is_organiser(user))

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+# The admin login goes through allauth's: the same rate limits and two-factor check as the site.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "Literasi Kominfo"
+admin.site.site_title = "Literasi Kominfo"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("penyelenggara/", views.organiser_home, name="organiser_home"),
+    path("akun/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

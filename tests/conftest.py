@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+
+import pytest
+from django.core.cache import cache
+
+from literasi.models import Province, User
+from literasi.services import organiser_assign
+
+from .factories import UserFactory
+
+IN_CI = os.environ.get("CI") == "true"
+
+
+def service_missing(reason: str) -> None:
+    """Skip with the reason printed, except under CI, where a missing service fails the run."""
+    if IN_CI:
+        pytest.fail(f"CI requires it: {reason}")
+    pytest.skip(reason)
+
+
+def port_answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Rate-limit counters live in the cache: each test starts with none."""
+    cache.clear()
+
+
+@pytest.fixture
+def jabar(db) -> Province:  # noqa: ANN001
+    return Province.objects.get(code="32")
+
+
+@pytest.fixture
+def bali(db) -> Province:  # noqa: ANN001
+    return Province.objects.get(code="51")
+
+
+@pytest.fixture
+def learner(jabar: Province) -> User:
+    return UserFactory(email="peserta@contoh.go.id", full_name="Siti Rahmawati", province=jabar)
+
+
+@pytest.fixture
+def stranger(bali: Province) -> User:
+    """A signed-in person with no role and no business with the thing under test."""
+    return UserFactory(email="orang.lain@contoh.go.id", full_name="Orang Lain", province=bali)
+
+
+@pytest.fixture
+def organiser_jabar(jabar: Province) -> User:
+    user = UserFactory(email="penyelenggara.jabar@contoh.go.id", full_name="Agus Setiawan", province=jabar)
+    organiser_assign(user=user, province=jabar)
+    return user
+
+
+@pytest.fixture
+def organiser_bali(bali: Province) -> User:
+    user = UserFactory(email="penyelenggara.bali@contoh.go.id", full_name="Made Wirawan", province=bali)
+    organiser_assign(user=user, province=bali)
+    return user
+
+
+@pytest.fixture
+def national_admin(db) -> User:  # noqa: ANN001
+    return UserFactory(
+        email="admin@kominfo.go.id", full_name="Admin Nasional", province_id="31", is_national_admin=True
+    )
+
+
+@pytest.fixture
+def chromium_path() -> str:
+    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.path.exists(path):
+        service_missing("Chromium not found (apt-get install -y chromium); browser tests skipped.")
+    return path

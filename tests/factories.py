@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import factory
+from allauth.account.models import EmailAddress
+
+from literasi.models import EmployeeKind, OrganiserAssignment, Province, User
+
+PASSWORD = "kata-sandi-uji-123"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"pengguna{n}@contoh.go.id")
+    full_name = factory.Faker("name", locale="id_ID")
+    employee_kind = EmployeeKind.PNS
+    instansi = "Pemerintah Provinsi Jawa Barat"
+    jabatan = "Analis Kebijakan"
+    province = factory.LazyFunction(lambda: Province.objects.get(code="32"))
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def verified(self, create: bool, extracted: bool | None, **kwargs: object) -> None:
+        self.save()
+        if create and extracted is not False:
+            EmailAddress.objects.create(user=self, email=self.email, primary=True, verified=True)
+
+
+class OrganiserAssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OrganiserAssignment
+
+    user = factory.SubFactory(UserFactory)
+    province = factory.LazyFunction(lambda: Province.objects.get(code="32"))
