@@ -9,7 +9,7 @@ PROFILE_FIELDS = ("full_name", "nip", "employee_kind", "instansi", "jabatan", "p
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    def save_user(self, request: HttpRequest, user: User, form, commit: bool = True) -> User:  # noqa: ANN001
+    def save_user(self, request: HttpRequest, user: User, form, commit: bool = True) -> User:
         """Store the profile fields of the signup form on the new user in the same save."""
         user = super().save_user(request, user, form, commit=False)
         for field in PROFILE_FIELDS:

@@ -50,12 +50,10 @@ class UserAdmin(DjangoUserAdmin):
         (_("Roles"), {"fields": ("is_active", "is_national_admin")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
-    add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),
-    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),)
     filter_horizontal = ()
 
-    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:  # noqa: ANN001
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
         for instance in formset.save(commit=False):
             if isinstance(instance, OrganiserAssignment) and instance.assigned_by_id is None:
                 instance.assigned_by = request.user

@@ -10,12 +10,12 @@ NATIONAL_ADMIN_APPS = frozenset({"literasi", "courses", "quizzes", "certificates
 
 
 class NationalAdminPermissionBackend(BaseBackend):
-    def has_perm(self, user_obj, perm: str, obj=None) -> bool:  # noqa: ANN001
+    def has_perm(self, user_obj, perm: str, obj=None) -> bool:
         if not (user_obj.is_active and getattr(user_obj, "is_national_admin", False)):
             return False
         return perm.split(".", 1)[0] in NATIONAL_ADMIN_APPS
 
-    def has_module_perms(self, user_obj, app_label: str) -> bool:  # noqa: ANN001
+    def has_module_perms(self, user_obj, app_label: str) -> bool:
         return bool(user_obj.is_active and getattr(user_obj, "is_national_admin", False)) and (
             app_label in NATIONAL_ADMIN_APPS
         )

@@ -16,7 +16,8 @@ class NipField(forms.CharField):
         kwargs.setdefault("required", False)
         kwargs.setdefault("label", _("NIP (optional)"))
         kwargs.setdefault(
-            "help_text", _("18 digits, spaces and dots allowed, e.g. 19860926 201505 1 001. Leave empty if you have none.")
+            "help_text",
+            _("18 digits, spaces and dots allowed, e.g. 19860926 201505 1 001. Leave empty if you have none."),
         )
         kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
         super().__init__(**kwargs)
@@ -50,7 +51,9 @@ def clean_profile_nip(form: forms.Form, *, exclude_user: User | None = None) -> 
 class ProfileSignupForm(forms.Form):
     """The profile part of signup; allauth adds email and password fields to it."""
 
-    full_name = forms.CharField(label=_("Full name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    full_name = forms.CharField(
+        label=_("Full name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
     nip = NipField()
     employee_kind = forms.ChoiceField(label=_("Kind of employee"), choices=EmployeeKind.choices)
     instansi = forms.CharField(
@@ -73,5 +76,5 @@ class ProfileSignupForm(forms.Form):
         cleaned["nip"] = clean_profile_nip(self)
         return cleaned
 
-    def signup(self, request, user: User) -> None:  # noqa: ANN001 - allauth's hook; the adapter saves the fields
+    def signup(self, request, user: User) -> None:
         pass

@@ -35,3 +35,18 @@ class RequireStaffTwoFactorMiddleware:
             )
             return redirect(reverse("mfa_activate_totp"))
         return self.get_response(request)
+
+
+class IndonesianFirstMiddleware:
+    """Bahasa Indonesia unless the person chose English with the language switch.
+
+    Many learners' phones are set to English; the browser's Accept-Language header would then
+    pick English for them. Only the language cookie (set by the switch) decides.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

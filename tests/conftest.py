@@ -43,12 +43,12 @@ def _fresh_cache() -> None:
 
 
 @pytest.fixture
-def jabar(db) -> Province:  # noqa: ANN001
+def jabar(db) -> Province:
     return Province.objects.get(code="32")
 
 
 @pytest.fixture
-def bali(db) -> Province:  # noqa: ANN001
+def bali(db) -> Province:
     return Province.objects.get(code="51")
 
 
@@ -78,15 +78,53 @@ def organiser_bali(bali: Province) -> User:
 
 
 @pytest.fixture
-def national_admin(db) -> User:  # noqa: ANN001
+def national_admin(db) -> User:
     return UserFactory(
         email="admin@kominfo.go.id", full_name="Admin Nasional", province_id="31", is_national_admin=True
     )
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def chromium_path() -> str:
     path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
     if not os.path.exists(path):
         service_missing("Chromium not found (apt-get install -y chromium); browser tests skipped.")
     return path
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real worker process on the configured broker, reading the test database."""
+    from literasi.celery import app
+
+    from .services import running_worker
+
+    app.control.purge()
+    with running_worker() as worker:
+        yield worker
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: str):
+    """Debian's Chromium driven by Playwright (no browser download)."""
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )  # fmt: skip
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()

@@ -35,7 +35,7 @@ def verification_link() -> str:
     return re.search(r"https?://[^/\s]+(/akun/confirm-email/\S+/)", mail.outbox[-1].body).group(1)
 
 
-def test_signup_records_the_profile_and_sends_a_verification_email_in_indonesian(client) -> None:  # noqa: ANN001
+def test_signup_records_the_profile_and_sends_a_verification_email_in_indonesian(client) -> None:
     response = client.post("/akun/signup/", signup_data())
     assert response.status_code == 302
     user = User.objects.get(email="dewi.lestari@bali.go.id")
@@ -52,7 +52,7 @@ def test_signup_records_the_profile_and_sends_a_verification_email_in_indonesian
     assert client.get("/penyelenggara/").status_code == 302
 
 
-def test_the_link_from_the_email_verifies_and_signs_in(client) -> None:  # noqa: ANN001
+def test_the_link_from_the_email_verifies_and_signs_in(client) -> None:
     client.post("/akun/signup/", signup_data())
     link = verification_link()
     assert client.get(link).status_code == 200  # a confirmation page: a GET changes nothing
@@ -60,13 +60,14 @@ def test_the_link_from_the_email_verifies_and_signs_in(client) -> None:  # noqa:
     assert response.status_code == 302
     assert client.get("/").context["user"].email == "dewi.lestari@bali.go.id"
     client.post("/akun/logout/")
-    assert client.post(
-        "/akun/login/", {"login": "dewi.lestari@bali.go.id", "password": "Sangat-rahasia-2025"}
-    ).status_code == 302
+    assert (
+        client.post("/akun/login/", {"login": "dewi.lestari@bali.go.id", "password": "Sangat-rahasia-2025"}).status_code
+        == 302
+    )
     assert client.get("/").context["user"].is_authenticated
 
 
-def test_unverified_account_cannot_sign_in(client) -> None:  # noqa: ANN001
+def test_unverified_account_cannot_sign_in(client) -> None:
     client.post("/akun/signup/", signup_data())
     mail.outbox.clear()
     response = client.post("/akun/login/", {"login": "dewi.lestari@bali.go.id", "password": "Sangat-rahasia-2025"})
@@ -74,12 +75,12 @@ def test_unverified_account_cannot_sign_in(client) -> None:  # noqa: ANN001
     assert not client.get("/").context["user"].is_authenticated
 
 
-def test_nip_is_optional(client) -> None:  # noqa: ANN001
+def test_nip_is_optional(client) -> None:
     assert client.post("/akun/signup/", signup_data(nip="", employee_kind=EmployeeKind.OTHER)).status_code == 302
     assert User.objects.get(email="dewi.lestari@bali.go.id").nip is None
 
 
-def test_a_bad_nip_names_the_rule_and_creates_nothing(client) -> None:  # noqa: ANN001
+def test_a_bad_nip_names_the_rule_and_creates_nothing(client) -> None:
     response = client.post("/akun/signup/", signup_data(nip="198602302015052001"))
     assert response.status_code == 200
     assert "Tanggal lahir pada NIP" in response.content.decode()
@@ -87,7 +88,7 @@ def test_a_bad_nip_names_the_rule_and_creates_nothing(client) -> None:  # noqa: 
     assert not mail.outbox
 
 
-def test_a_registered_nip_is_refused_without_saying_whose(client) -> None:  # noqa: ANN001
+def test_a_registered_nip_is_refused_without_saying_whose(client) -> None:
     UserFactory(email="pemilik@contoh.go.id", full_name="Pemilik Asli", nip="198609262015052001")
     response = client.post("/akun/signup/", signup_data())
     html = response.content.decode()
@@ -97,7 +98,7 @@ def test_a_registered_nip_is_refused_without_saying_whose(client) -> None:  # no
     assert User.objects.count() == 1
 
 
-def test_a_registered_email_is_not_revealed_on_the_signup_page(client) -> None:  # noqa: ANN001
+def test_a_registered_email_is_not_revealed_on_the_signup_page(client) -> None:
     UserFactory(email="dewi.lestari@bali.go.id")
     response = client.post("/akun/signup/", signup_data(nip=""))
     # Allauth answers as for a new signup and tells the address's owner by email instead.
@@ -106,7 +107,7 @@ def test_a_registered_email_is_not_revealed_on_the_signup_page(client) -> None: 
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["dewi.lestari@bali.go.id"]
 
 
-def test_password_reset_and_change(client) -> None:  # noqa: ANN001
+def test_password_reset_and_change(client) -> None:
     user = UserFactory(email="lupa@contoh.go.id")
     client.post("/akun/password/reset/", {"email": "lupa@contoh.go.id"})
     link = re.search(r"https?://[^/\s]+(/akun/password/reset/key/\S+/)", mail.outbox[-1].body).group(1)
@@ -126,7 +127,7 @@ def test_password_reset_and_change(client) -> None:  # noqa: ANN001
     assert user.check_password("Lain-lagi-2025!")
 
 
-def test_sign_in_with_wrong_password_is_refused_in_indonesian(client) -> None:  # noqa: ANN001
+def test_sign_in_with_wrong_password_is_refused_in_indonesian(client) -> None:
     UserFactory(email="siapa@contoh.go.id")
     response = client.post("/akun/login/", {"login": "siapa@contoh.go.id", "password": "salah"})
     assert response.status_code == 200

@@ -33,7 +33,7 @@ def test_papua_codes_are_kemendagri_not_bps() -> None:
 
 
 @pytest.mark.django_db
-def test_signup_offers_the_provinces_by_name(client) -> None:  # noqa: ANN001
+def test_signup_offers_the_provinces_by_name(client) -> None:
     html = client.get("/akun/signup/").content.decode()
     assert '<option value="32">Jawa Barat</option>' in html
     assert '<option value="96">Papua Barat Daya</option>' in html

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from literasi.models import EmployeeKind, Province, User
 from literasi.services import organiser_assign, user_create_verified
 
-DEMO_PASSWORD = "literasi-demo-2025"
+DEMO_PASSWORD = "literasi-demo-2025"  # noqa: S105 - printed for the demo on purpose
 DEMO_USERS = [
     {
         "role": "learner",
@@ -49,7 +49,7 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         if settings.PRODUCTION:
             raise CommandError("Demo accounts are never created in production.")
-        self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for spec in DEMO_USERS:
             user = User.objects.filter(email=spec["email"]).first()
             if user is None:

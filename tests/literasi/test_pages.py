@@ -1,0 +1,61 @@
+"""The base page: Indonesian first, English on every page, light, labelled, no external requests."""
+
+from __future__ import annotations
+
+import pytest
+
+from ..pages import page_weight, parse, unlabelled_fields
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC_PAGES = ["/", "/akun/login/", "/akun/signup/", "/akun/password/reset/"]
+SIGNED_IN_PAGES = ["/", "/penyelenggara/", "/akun/email/", "/akun/password/change/", "/akun/2fa/"]
+BUDGET = 100 * 1024
+
+
+def signed_in_pages(client, user):
+    client.force_login(user)
+    return {url: client.get(url) for url in SIGNED_IN_PAGES}
+
+
+def test_indonesian_is_the_default_language(client) -> None:
+    html = client.get("/akun/login/").content.decode()
+    assert parse(html).lang == "id"
+    assert "Masuk" in html and "Kata sandi" in html
+
+
+def test_english_is_selectable_from_every_page_and_sticks(client, organiser_jabar) -> None:
+    pages = {url: client.get(url) for url in PUBLIC_PAGES} | signed_in_pages(client, organiser_jabar)
+    for url, response in pages.items():
+        assert response.status_code == 200, url
+        assert 'action="/i18n/setlang/"' in response.content.decode(), url
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/akun/email/"})
+    assert response["Location"] == "/akun/email/"
+    html = client.get("/akun/email/").content.decode()
+    assert parse(html).lang == "en" and "Email addresses" in html
+    client.post("/i18n/setlang/", {"language": "id", "next": "/"})
+    assert "Alamat email" in client.get("/akun/email/").content.decode()
+
+
+def test_every_field_has_a_label(client, organiser_jabar) -> None:
+    pages = {url: client.get(url) for url in PUBLIC_PAGES} | signed_in_pages(client, organiser_jabar)
+    for url, response in pages.items():
+        assert unlabelled_fields(response.content.decode()) == [], url
+
+
+def test_pages_stay_within_the_weight_budget_and_load_nothing_external(client, national_admin) -> None:
+    pages = {url: client.get(url) for url in PUBLIC_PAGES} | signed_in_pages(client, national_admin)
+    for url, response in pages.items():
+        html = response.content.decode()
+        assert parse(html).external == [], url
+        assert page_weight(html) < BUDGET, (url, page_weight(html))
+
+
+def test_signup_errors_are_tied_to_their_fields_for_screen_readers(client) -> None:
+    html = client.post("/akun/signup/", {"email": "bukan-email", "nip": "123"}).content.decode()
+    assert 'aria-invalid="true"' in html
+    assert 'aria-describedby="id_nip_error' in html or 'aria-describedby="id_nip_helptext' in html
+
+
+def test_an_english_browser_still_gets_indonesian_until_english_is_chosen(client) -> None:
+    assert parse(client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()).lang == "id"

@@ -1,0 +1,112 @@
+"""Real processes for tests: a Celery worker on the configured broker, a private Redis server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.db import connection
+
+from literasi.celery import app
+
+from .conftest import free_port, port_answers, service_missing
+
+
+def test_database_url() -> str:
+    """The URL of the test database pytest-django created, for processes outside this one."""
+    s = connection.settings_dict
+    if s["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{s['NAME']}"
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+class WorkerProcess:
+    """A `celery worker` subprocess; ``kill()`` sends SIGKILL as a crash would."""
+
+    def __init__(self, *, concurrency: int = 2, queues: str = "grading,batch", env: dict[str, str] | None = None):
+        self.name = f"test-{uuid.uuid4().hex[:8]}@localhost"
+        self.log = tempfile.NamedTemporaryFile(prefix="celery-worker-", suffix=".log", delete=False)  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "--app", "literasi", "worker", "--hostname", self.name,
+             "--queues", queues, "--concurrency", str(concurrency), "--pool", "prefork",
+             "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
+            env={**os.environ, "DATABASE_URL": test_database_url(), **(env or {})},
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"worker exited early:\n{self.output()}")
+            if app.control.ping(destination=[self.name], timeout=0.5):
+                return
+        raise RuntimeError(f"worker did not answer within {timeout}s:\n{self.output()}")
+
+    def output(self) -> str:
+        return Path(self.log.name).read_text(errors="replace")[-5000:]
+
+    def kill(self) -> None:
+        """SIGKILL the whole worker (main process and its pool children)."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, 9)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, 15)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@contextmanager
+def running_worker(**kwargs: object) -> Iterator[WorkerProcess]:
+    worker = WorkerProcess(**kwargs)
+    try:
+        worker.wait_ready()
+        yield worker
+    finally:
+        worker.stop()
+
+
+class RedisServer:
+    """A private redis-server on a free port, so a test may stop it without touching the shared one."""
+
+    def __init__(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            service_missing("redis-server is not installed; tests that stop Redis are skipped.")
+        self.binary = binary
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while not port_answers("127.0.0.1", self.port):
+            if time.monotonic() > deadline:
+                raise RuntimeError("private redis-server did not start")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
