@@ -1,0 +1,142 @@
+"""Courses, their lessons, and each learner's enrolment and progress.
+
+Content (courses, lessons) is synced from Markdown files by ``load_content`` or edited in the
+admin; the stored HTML is rendered and sanitised once, when content is saved. Lessons are never
+deleted by a sync, only unpublished, so a learner's progress is never lost.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+MINUTES_PER_JP = 45  # one jam pelajaran is 45 minutes of learning
+
+
+class Pillar(models.TextChoices):
+    """The four pillars of the national digital-literacy movement (GNLD Siberkreasi)."""
+
+    CAKAP = "cakap-digital", _("Digital skills (cakap digital)")
+    AMAN = "aman-digital", _("Digital safety (aman digital)")
+    BUDAYA = "budaya-digital", _("Digital culture (budaya digital)")
+    ETIKA = "etika-digital", _("Digital ethics (etika digital)")
+
+
+class Course(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    class Enrolment(models.TextChoices):
+        OPEN = "open", _("Open: anyone may enrol")
+        CLOSED = "closed", _("Closed: cohort participants only")
+
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.TextField(_("summary"), blank=True)
+    description_md = models.TextField(_("description (Markdown)"), blank=True)
+    description_html = models.TextField(editable=False, blank=True)
+    pillars = models.JSONField(_("pillars"), default=list, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    enrolment = models.CharField(_("enrolment"), max_length=10, choices=Enrolment.choices, default=Enrolment.OPEN)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    # Sum of the published lessons' and quizzes' minutes, kept by courses.services.course_refresh_minutes.
+    minutes = models.PositiveIntegerField(_("minutes of learning"), default=0, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["order", "title"]
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def jp(self) -> int:
+        """Training hours: whole JP of 45 minutes (partial JP are not credited)."""
+        return self.minutes // MINUTES_PER_JP
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def is_open(self) -> bool:
+        return self.enrolment == self.Enrolment.OPEN
+
+    def pillar_labels(self) -> list[str]:
+        labels = dict(Pillar.choices)
+        return [str(labels[p]) for p in self.pillars if p in labels]
+
+
+class Lesson(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="lessons")
+    slug = models.SlugField(_("slug"), max_length=100)
+    title = models.CharField(_("title"), max_length=200)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    minutes = models.PositiveIntegerField(_("estimated minutes"), default=10)
+    body_md = models.TextField(_("body (Markdown)"))
+    body_html = models.TextField(editable=False, blank=True)
+    is_published = models.BooleanField(_("published"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["course", "order", "pk"]
+        verbose_name = _("lesson")
+        verbose_name_plural = _("lessons")
+        constraints = [models.UniqueConstraint(fields=["course", "slug"], name="lesson_slug_unique_in_course")]
+        indexes = [models.Index(fields=["course", "is_published", "order"], name="lesson_outline")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Enrolment(models.Model):
+    """A learner taking a course: one per learner and course.
+
+    ``province`` is where the enrolment counts on the national dashboard: the cohort's province
+    for cohort participants, otherwise the learner's own at the time of enrolment.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolments")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="enrolments")
+    province = models.ForeignKey(
+        "literasi.Province", on_delete=models.PROTECT, null=True, blank=True, related_name="enrolments"
+    )
+    enrolled_at = models.DateTimeField(_("enrolled at"), default=timezone.now)
+    last_lesson = models.ForeignKey(Lesson, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        constraints = [models.UniqueConstraint(fields=["user", "course"], name="one_enrolment_per_course")]
+        indexes = [
+            models.Index(fields=["course", "province", "completed_at"], name="enrolment_completion"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.course}"
+
+    @property
+    def is_completed(self) -> bool:
+        return self.completed_at is not None
+
+
+class LessonProgress(models.Model):
+    """A lesson a learner has finished. Kept per learner, so it outlives any enrolment change."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_progress")
+    lesson = models.ForeignKey(Lesson, on_delete=models.PROTECT, related_name="progress")
+    completed_at = models.DateTimeField(_("completed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("lesson progress")
+        verbose_name_plural = _("lesson progress")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "lesson"], name="lesson_done_once"),
+        ]

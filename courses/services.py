@@ -1,0 +1,221 @@
+"""Every state change about courses: content sync, enrolment, progress and completion."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from literasi.models import User
+
+from .content import CourseSource, read_content
+from .markdown import render_markdown
+from .models import Course, Enrolment, Lesson, LessonProgress
+
+# Last activity is recorded at most this often per enrolment: a reader paging through lessons
+# should not cost a database write per page.
+ACTIVITY_RESOLUTION = dt.timedelta(minutes=5)
+
+
+class EnrolmentRefused(Exception):
+    """The learner may not enrol; ``message`` is for the learner, in their language."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+# --- Content -------------------------------------------------------------------------------------
+
+
+@dataclass
+class SyncReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unpublished: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.unpublished)
+
+
+def _apply(obj: object, values: dict[str, object]) -> bool:
+    """Set ``values`` on ``obj``; True if anything differed."""
+    changed = False
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed = True
+    return changed
+
+
+def _sync_course(source: CourseSource, report: SyncReport) -> Course:
+    values = {
+        "title": source.title,
+        "summary": source.summary,
+        "description_md": source.description_md,
+        "description_html": render_markdown(source.description_md),
+        "pillars": source.pillars,
+        "status": source.status,
+        "enrolment": source.enrolment,
+        "order": source.order,
+    }
+    course = Course.objects.filter(slug=source.slug).first()
+    if course is None:
+        course = Course.objects.create(slug=source.slug, **values)
+        report.created.append(f"course {course.slug}")
+    elif _apply(course, values):
+        course.save()
+        report.updated.append(f"course {course.slug}")
+    else:
+        report.unchanged += 1
+
+    existing = {lesson.slug: lesson for lesson in course.lessons.all()}
+    for src in source.lessons:
+        values = {
+            "title": src.title,
+            "order": src.order,
+            "minutes": src.minutes,
+            "body_md": src.body_md,
+            "body_html": render_markdown(src.body_md),
+            "is_published": True,
+        }
+        lesson = existing.pop(src.slug, None)
+        label = f"lesson {course.slug}/{src.slug}"
+        if lesson is None:
+            Lesson.objects.create(course=course, slug=src.slug, **values)
+            report.created.append(label)
+        elif _apply(lesson, values):
+            lesson.save()
+            report.updated.append(label)
+        else:
+            report.unchanged += 1
+    for lesson in existing.values():  # gone from the files: unpublished, never deleted
+        if lesson.is_published:
+            lesson.is_published = False
+            lesson.save(update_fields=["is_published", "updated_at"])
+            report.unpublished.append(f"lesson {course.slug}/{lesson.slug}")
+    return course
+
+
+@transaction.atomic
+def content_sync(*, root: Path) -> SyncReport:
+    """Make the database match the course folders under ``root`` (see content/README.md).
+
+    Reads and validates every file first (``ContentError`` names the bad file and nothing is
+    written), then creates or updates courses, lessons and quizzes in one transaction. Lessons
+    missing from the files are unpublished; courses missing from the files become drafts. No
+    learner's progress is deleted. Safe to repeat: a second run reports nothing changed.
+    """
+    from quizzes.services import quizzes_sync_for_course  # quizzes build on courses
+
+    sources = read_content(root)
+    report = SyncReport()
+    for source in sources:
+        course = _sync_course(source, report)
+        quizzes_sync_for_course(course=course, sources=source.quizzes, report=report)
+        course_refresh_minutes(course=course)
+    gone = Course.objects.exclude(slug__in=[s.slug for s in sources]).filter(status=Course.Status.PUBLISHED)
+    for course in gone:
+        course.status = Course.Status.DRAFT
+        course.save(update_fields=["status", "updated_at"])
+        report.unpublished.append(f"course {course.slug}")
+    return report
+
+
+def course_refresh_minutes(*, course: Course) -> None:
+    """Recompute the course's minutes (and so its JP) from its published lessons and quizzes."""
+    from quizzes.models import Quiz
+
+    lessons = course.lessons.filter(is_published=True).aggregate(total=Sum("minutes"))["total"] or 0
+    quizzes = Quiz.objects.filter(course=course, is_published=True).aggregate(total=Sum("minutes"))["total"] or 0
+    if course.minutes != lessons + quizzes:
+        Course.objects.filter(pk=course.pk).update(minutes=lessons + quizzes)
+        course.minutes = lessons + quizzes
+
+
+def lesson_save_from_admin(*, lesson: Lesson) -> None:
+    """Render and store an admin-edited lesson, and refresh its course's minutes."""
+    with transaction.atomic():
+        lesson.body_html = render_markdown(lesson.body_md)
+        lesson.save()
+        course_refresh_minutes(course=lesson.course)
+
+
+def course_save_from_admin(*, course: Course) -> None:
+    course.description_html = render_markdown(course.description_md)
+    course.save()
+
+
+# --- Learners ------------------------------------------------------------------------------------
+
+
+def enrolment_create(*, user: User, course: Course) -> Enrolment:
+    """Enrol ``user`` in an open, published course. Safe to repeat: returns the existing enrolment.
+
+    Raises EnrolmentRefused for a draft or a closed course (closed courses take their learners
+    through cohorts).
+    """
+    existing = Enrolment.objects.filter(user=user, course=course).first()
+    if existing is not None:
+        return existing
+    if not course.is_published:
+        raise EnrolmentRefused(_("This course is not available."))
+    if not course.is_open:
+        raise EnrolmentRefused(_("This course is only open to participants of a cohort."))
+    enrolment, _created = Enrolment.objects.get_or_create(
+        user=user, course=course, defaults={"province_id": user.province_id, "last_activity_at": timezone.now()}
+    )
+    return enrolment
+
+
+def lesson_visit(*, enrolment: Enrolment, lesson: Lesson) -> None:
+    """Remember where the learner is, for "Lanjutkan belajar". Writes only when something changed."""
+    now = timezone.now()
+    changes: dict[str, object] = {}
+    if enrolment.last_lesson_id != lesson.pk:
+        changes["last_lesson"] = lesson
+    if enrolment.last_activity_at is None or now - enrolment.last_activity_at > ACTIVITY_RESOLUTION:
+        changes["last_activity_at"] = now
+    if changes:
+        Enrolment.objects.filter(pk=enrolment.pk).update(**changes)
+        for name, value in changes.items():
+            setattr(enrolment, name, value)
+
+
+@transaction.atomic
+def lesson_complete(*, enrolment: Enrolment, lesson: Lesson) -> bool:
+    """Mark ``lesson`` done for the enrolment's learner and complete the course if that was all.
+
+    Safe to repeat (one progress row per learner and lesson). Returns True when this call
+    completed the course.
+    """
+    LessonProgress.objects.get_or_create(user_id=enrolment.user_id, lesson=lesson)
+    Enrolment.objects.filter(pk=enrolment.pk).update(last_lesson=lesson, last_activity_at=timezone.now())
+    return enrolment_refresh_completion(enrolment=enrolment)
+
+
+def enrolment_refresh_completion(*, enrolment: Enrolment) -> bool:
+    """The one place a course becomes completed: all published lessons done and every required
+    quiz passed. Sets ``completed_at`` once (a conditional update, so concurrent callers cannot
+    complete it twice) and never takes a completion back. Returns True if this call completed it.
+    """
+    from quizzes.selectors import required_quizzes_passed
+
+    if enrolment.completed_at is not None:
+        return False
+    lessons = Lesson.objects.filter(course_id=enrolment.course_id, is_published=True)
+    done = LessonProgress.objects.filter(user_id=enrolment.user_id, lesson__in=lessons).count()
+    if done < lessons.count() or not required_quizzes_passed(user_id=enrolment.user_id, course_id=enrolment.course_id):
+        return False
+    now = timezone.now()
+    completed = Enrolment.objects.filter(pk=enrolment.pk, completed_at__isnull=True).update(completed_at=now)
+    if completed:
+        enrolment.completed_at = now
+    return bool(completed)
