@@ -28,6 +28,7 @@ makemessages:
 
 run: install
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_content
 	$(PY) manage.py seed_demo
 	@echo
 	@echo "Literasi runs at http://$(HOST):$(PORT)/  (Ctrl-C stops web, worker and scheduler)"

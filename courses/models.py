@@ -140,3 +140,6 @@ class LessonProgress(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "lesson"], name="lesson_done_once"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.lesson_id}"

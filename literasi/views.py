@@ -7,12 +7,15 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from courses import selectors as course_selectors
+
 from . import health
 from .selectors import provinces_managed_by
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    mine = course_selectors.my_courses(user=request.user) if request.user.is_authenticated else []
+    return render(request, "home.html", {"my_courses": mine})
 
 
 @require_GET

@@ -34,3 +34,38 @@ class OrganiserAssignmentFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     province = factory.LazyFunction(lambda: Province.objects.get(code="32"))
+
+
+class CourseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "courses.Course"
+
+    slug = factory.Sequence(lambda n: f"kursus-{n}")
+    title = factory.Sequence(lambda n: f"Kursus {n}")
+    summary = "Ringkasan kursus."
+    status = "published"
+    enrolment = "open"
+    pillars = factory.LazyFunction(lambda: ["aman-digital"])
+
+
+class LessonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "courses.Lesson"
+
+    course = factory.SubFactory(CourseFactory)
+    slug = factory.Sequence(lambda n: f"materi-{n}")
+    title = factory.Sequence(lambda n: f"Materi {n}")
+    order = factory.Sequence(lambda n: n)
+    minutes = 15
+    body_md = "Isi materi."
+    body_html = "<p>Isi materi.</p>"
+
+
+def course_with_lessons(count: int = 3, **kwargs: object):
+    from courses.services import course_refresh_minutes
+
+    course = CourseFactory(**kwargs)
+    for n in range(1, count + 1):
+        LessonFactory(course=course, slug=f"materi-{n}", title=f"Materi {n}", order=n)
+    course_refresh_minutes(course=course)
+    return course

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .models import Course, Enrolment
+
+
+def catalogue(request: HttpRequest) -> HttpResponse:
+    return render(request, "courses/catalogue.html", {"courses": selectors.catalogue(user=request.user)})
+
+
+def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    course = selectors.course_published(slug=slug)
+    enrolment = selectors.enrolment_of(user=request.user, course=course)
+    outline = selectors.outline_for(course=course, user=request.user)
+    resume = outline.resume(enrolment.last_lesson_id) if enrolment else None
+    return render(
+        request,
+        "courses/course_detail.html",
+        {"course": course, "enrolment": enrolment, "outline": outline, "resume": resume},
+    )
+
+
+@login_required
+@require_POST
+def course_enrol(request: HttpRequest, slug: str) -> HttpResponse:
+    course = selectors.course_published(slug=slug)
+    try:
+        services.enrolment_create(user=request.user, course=course)
+    except services.EnrolmentRefused as refusal:
+        messages.error(request, refusal.message)
+        return redirect("courses:detail", slug=course.slug)
+    messages.success(request, _("You are enrolled. Happy learning!"))
+    return redirect("courses:resume", slug=course.slug)
+
+
+def _enrolment_or_refuse(request: HttpRequest, course: Course) -> Enrolment | HttpResponse:
+    """The learner's enrolment; a closed course's lessons do not exist for anyone else."""
+    enrolment = selectors.enrolment_of(user=request.user, course=course)
+    if enrolment is not None:
+        return enrolment
+    if not course.is_open:
+        raise Http404
+    messages.info(request, _("Enrol in this course to read its lessons."))
+    return redirect("courses:detail", slug=course.slug)
+
+
+@login_required
+def course_resume(request: HttpRequest, slug: str) -> HttpResponse:
+    course = selectors.course_published(slug=slug)
+    enrolment = _enrolment_or_refuse(request, course)
+    if isinstance(enrolment, HttpResponse):
+        return enrolment
+    resume = selectors.outline_for(course=course, user=request.user).resume(enrolment.last_lesson_id)
+    if resume is None:
+        return redirect("courses:detail", slug=course.slug)
+    return redirect("courses:lesson", slug=course.slug, lesson=resume.slug)
+
+
+@login_required
+def lesson_detail(request: HttpRequest, slug: str, lesson: str) -> HttpResponse:
+    course = selectors.course_published(slug=slug)
+    enrolment = _enrolment_or_refuse(request, course)
+    if isinstance(enrolment, HttpResponse):
+        return enrolment
+    outline = selectors.outline_for(course=course, user=request.user)
+    index = outline.position(lesson)
+    body = selectors.lesson_body(course=course, slug=lesson)
+    services.lesson_visit(enrolment=enrolment, lesson=body)
+    return render(
+        request,
+        "courses/lesson_detail.html",
+        {
+            "course": course,
+            "lesson": body,
+            "entry": outline.lessons[index],
+            "outline": outline,
+            "number": index + 1,
+            "previous": outline.lessons[index - 1] if index > 0 else None,
+            "next": outline.lessons[index + 1] if index + 1 < len(outline.lessons) else None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def lesson_complete(request: HttpRequest, slug: str, lesson: str) -> HttpResponse:
+    course = selectors.course_published(slug=slug)
+    enrolment = _enrolment_or_refuse(request, course)
+    if isinstance(enrolment, HttpResponse):
+        return enrolment
+    body = selectors.lesson_body(course=course, slug=lesson)
+    if services.lesson_complete(enrolment=enrolment, lesson=body):
+        messages.success(request, _("Congratulations, you have completed this course!"))
+        return redirect("courses:detail", slug=course.slug)
+    outline = selectors.outline_for(course=course, user=request.user)
+    index = outline.position(lesson)
+    following = outline.lessons[index + 1] if index + 1 < len(outline.lessons) else None
+    if following is not None:
+        return redirect("courses:lesson", slug=course.slug, lesson=following.slug)
+    return redirect(reverse("courses:detail", kwargs={"slug": course.slug}))
+
+
+@login_required
+def my_courses(request: HttpRequest) -> HttpResponse:
+    return render(request, "courses/my_courses.html", {"items": selectors.my_courses(user=request.user)})

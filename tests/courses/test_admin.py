@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import pytest
+
+from courses.models import Lesson
+
+from ..factories import course_with_lessons
+
+pytestmark = pytest.mark.django_db
+
+
+def test_national_admin_edits_a_lesson_and_sees_the_sanitised_preview(client, national_admin) -> None:
+    course = course_with_lessons(1)
+    lesson = course.lessons.get()
+    client.force_login(national_admin)
+    url = f"/admin/courses/lesson/{lesson.pk}/change/"
+    response = client.post(
+        url,
+        {"course": course.pk, "title": "Judul Baru", "slug": lesson.slug, "order": 1, "minutes": 30,
+         "is_published": "on", "body_md": "## Bagian\n\nTeks **penting**.<script>alert(1)</script>"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    lesson.refresh_from_db()
+    assert lesson.body_html == "<h2>Bagian</h2>\n<p>Teks <strong>penting</strong>.</p>"
+    course.refresh_from_db()
+    assert course.minutes == 30
+    html = client.get(url).content.decode()
+    assert "<h2>Bagian</h2>" in html and "<script>alert(1)" not in html
+
+
+def test_organisers_and_learners_cannot_edit_content(client, organiser_jabar, learner) -> None:
+    course = course_with_lessons(1)
+    lesson = course.lessons.get()
+    for person in (organiser_jabar, learner):
+        client.force_login(person)
+        client.post(f"/admin/courses/lesson/{lesson.pk}/change/", {"title": "Dirusak", "body_md": "x"})
+    assert Lesson.objects.get(pk=lesson.pk).title != "Dirusak"

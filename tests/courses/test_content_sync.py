@@ -1,0 +1,151 @@
+"""load_content: idempotent, updates edited lessons, unpublishes removed ones, never loses progress."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from courses.content import ContentError
+from courses.models import Course, Enrolment, Lesson, LessonProgress
+from courses.services import content_sync, enrolment_create, lesson_complete
+from quizzes.models import Option, Question, Quiz
+
+from ..factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+SHIPPED = Path(settings.BASE_DIR) / "content"
+COURSE = "mengelola-jejak-digital"
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    """A private copy of the shipped content to edit."""
+    shutil.copytree(SHIPPED, tmp_path / "content", ignore=shutil.ignore_patterns("README.md"))
+    return tmp_path / "content"
+
+
+def lesson_file(root: Path, slug: str) -> Path:
+    return next(p for p in (root / COURSE).glob("*.md") if f"slug: {slug}" in p.read_text())
+
+
+def test_the_three_launch_courses_load_with_their_jp(content: Path) -> None:
+    content_sync(root=content)
+    courses = {c.slug: c for c in Course.objects.all()}
+    assert set(courses) == {"netralitas-asn-di-ruang-digital", "mengelola-jejak-digital",
+                            "proteksi-perangkat-dan-data-digital"}  # fmt: skip
+    for course in courses.values():
+        lessons = course.lessons.filter(is_published=True)
+        assert lessons.count() >= 4
+        assert all(len(lesson.body_md.split()) >= 400 for lesson in lessons), course.slug
+        assert all("Sumber" in lesson.body_md for lesson in lessons), course.slug
+        quiz_minutes = sum(q.minutes for q in course.quizzes.all())
+        assert course.minutes == sum(lesson.minutes for lesson in lessons) + quiz_minutes
+        assert course.jp == course.minutes // 45 >= 1
+        assert course.quizzes.get().questions.count() >= 10
+
+
+def test_running_twice_changes_nothing(content: Path) -> None:
+    first = content_sync(root=content)
+    assert first.created
+    snapshot = list(Lesson.objects.values_list("pk", "updated_at"))
+    second = content_sync(root=content)
+    assert not second.changed
+    assert list(Lesson.objects.values_list("pk", "updated_at")) == snapshot
+
+
+def test_an_edited_file_updates_its_lesson(content: Path) -> None:
+    content_sync(root=content)
+    path = lesson_file(content, "apa-itu-jejak-digital")
+    path.write_text(path.read_text().replace("## Ringkasan", "## Ringkasan\n\nKalimat **baru** dari editor."))
+    report = content_sync(root=content)
+    assert report.updated == [f"lesson {COURSE}/apa-itu-jejak-digital"]
+    lesson = Lesson.objects.get(slug="apa-itu-jejak-digital")
+    assert "Kalimat <strong>baru</strong> dari editor." in lesson.body_html
+
+
+def test_a_removed_lesson_is_unpublished_and_progress_is_kept(content: Path) -> None:
+    content_sync(root=content)
+    course = Course.objects.get(slug=COURSE)
+    learner = UserFactory()
+    enrolment = enrolment_create(user=learner, course=course)
+    removed = Lesson.objects.get(slug="jejak-yang-sulit-dihapus")
+    lesson_complete(enrolment=enrolment, lesson=removed)
+    minutes_before = course.minutes
+
+    lesson_file(content, "jejak-yang-sulit-dihapus").unlink()
+    report = content_sync(root=content)
+
+    assert report.unpublished == [f"lesson {COURSE}/jejak-yang-sulit-dihapus"]
+    removed.refresh_from_db()
+    assert not removed.is_published
+    assert LessonProgress.objects.filter(user=learner, lesson=removed).exists()
+    assert Enrolment.objects.filter(user=learner, course=course).exists()
+    course.refresh_from_db()
+    assert course.minutes == minutes_before - removed.minutes
+
+    # Putting the file back publishes the same lesson again, with the learner's progress.
+    shutil.copy(lesson_file(SHIPPED, "jejak-yang-sulit-dihapus"), content / COURSE)
+    content_sync(root=content)
+    removed.refresh_from_db()
+    assert removed.is_published and removed.progress.filter(user=learner).exists()
+
+
+def test_a_removed_course_becomes_a_draft(content: Path) -> None:
+    content_sync(root=content)
+    shutil.rmtree(content / COURSE)
+    content_sync(root=content)
+    assert Course.objects.get(slug=COURSE).status == Course.Status.DRAFT
+
+
+def test_a_changed_answer_key_updates_the_option_in_place(content: Path) -> None:
+    content_sync(root=content)
+    quiz = Quiz.objects.get(course__slug=COURSE)
+    question = quiz.questions.filter(kind=Question.Kind.TRUE_FALSE).first()
+    option_ids = sorted(question.options.values_list("pk", flat=True))
+    path = content / COURSE / "quizzes" / "evaluasi-akhir.yaml"
+    text = path.read_text()
+    marker = f"key: {question.key}"
+    head, tail = text.split(marker, 1)
+    answer = "answer: true" if "answer: true" in tail.split("- key:")[0] else "answer: false"
+    flipped = "answer: false" if answer == "answer: true" else "answer: true"
+    path.write_text(head + marker + tail.replace(answer, flipped, 1))
+    report = content_sync(root=content)
+    assert report.updated == [f"quiz {COURSE}/evaluasi-akhir"]
+    assert sorted(question.options.values_list("pk", flat=True)) == option_ids
+    assert Option.objects.get(question=question, position=1).is_correct == (flipped == "answer: true")
+
+
+@pytest.mark.parametrize(
+    ("breakage", "message"),
+    [
+        (lambda root: (root / COURSE / "course.md").write_text("---\ntitle: [tidak ditutup\n---\nIsi"), "course.md"),
+        (lambda root: (root / COURSE / "09-tanpa-slug.md").write_text("---\ntitle: T\nminutes: 5\n---\nIsi"), "slug"),
+        (lambda root: (root / COURSE / "Catatan.md").write_text("---\nslug: x\n---\nIsi"), "NN-slug.md"),
+        (lambda root: (root / COURSE / "quizzes" / "evaluasi-akhir.yaml").write_text("slug: evaluasi-akhir\ntitle: K\n"
+                                                                                      "questions: []\n"), "questions"),
+    ],
+)  # fmt: skip
+def test_a_bad_file_is_named_and_nothing_is_written(content: Path, breakage, message: str) -> None:
+    content_sync(root=content)
+    before = list(Lesson.objects.values_list("pk", "updated_at", "is_published"))
+    path = lesson_file(content, "apa-itu-jejak-digital")
+    path.write_text(path.read_text().replace("## Ringkasan", "## Ringkasan\n\nPerubahan yang tidak boleh masuk."))
+    breakage(content)
+    with pytest.raises(ContentError, match=message):
+        content_sync(root=content)
+    assert list(Lesson.objects.values_list("pk", "updated_at", "is_published")) == before
+    assert "Perubahan yang tidak boleh" not in Lesson.objects.get(slug="apa-itu-jejak-digital").body_md
+
+
+def test_the_command_reports_and_refuses_bad_content(content: Path, capsys) -> None:
+    call_command("load_content", str(content))
+    call_command("load_content", str(content))
+    assert "Nothing changed" in capsys.readouterr().out
+    (content / COURSE / "course.md").unlink()
+    with pytest.raises(CommandError, match=r"Nothing was changed.*course\.md"):
+        call_command("load_content", str(content))
