@@ -8,7 +8,7 @@ export LITERASI_ENV ?= development
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install messages run test lint bench makemessages
+.PHONY: install messages run test lint bench bench-lesson makemessages
 
 install: $(VENV)/.installed messages
 
@@ -41,3 +41,6 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+bench-lesson: install
+	$(PY) bench/lesson_page.py

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 
 from literasi.models import User
+from literasi.process_cache import ProcessCache
 
 from .models import Course, Enrolment, Lesson, LessonProgress
 
@@ -45,6 +54,7 @@ class OutlineEntry:
     title: str
     minutes: int
     done: bool
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -143,3 +153,169 @@ def my_courses(*, user: User) -> list[MyCourse]:
             )
         )
     return result
+
+
+# --- The lesson page's read path --------------------------------------------------------------
+# A course's published structure (its lessons and their rendered HTML) changes only when content
+# is synced or edited in the admin. It is kept in each process's memory for 30 seconds; the
+# services that change content drop it at once in their own process. The lesson page then reads
+# only the learner's own rows from the database.
+
+structures: ProcessCache[CourseStructure] = ProcessCache(ttl=30)
+
+
+@dataclass(frozen=True)
+class LessonEntry:
+    id: int
+    slug: str
+    title: str
+    minutes: int
+    body_html: str
+    url: str
+    complete_url: str
+
+
+@dataclass(frozen=True)
+class CourseStructure:
+    id: int
+    slug: str
+    title: str
+    enrolment: str
+    url: str
+    lessons: tuple[LessonEntry, ...]
+
+    @property
+    def is_open(self) -> bool:
+        return self.enrolment == Course.Enrolment.OPEN
+
+
+def course_structure(*, slug: str) -> CourseStructure:
+    """A published course and its published lessons with their HTML; Http404 for drafts."""
+    return structures.get_or_build(slug, lambda: _build_structure(slug))
+
+
+def _build_structure(slug: str) -> CourseStructure:
+    course = course_published(slug=slug)
+    lessons = Lesson.objects.filter(course=course, is_published=True).order_by("order", "pk")
+    # URLs are reversed here, once, rather than on every page view.
+    return CourseStructure(
+        id=course.pk,
+        slug=course.slug,
+        title=course.title,
+        enrolment=course.enrolment,
+        url=reverse("courses:detail", args=[course.slug]),
+        lessons=tuple(
+            LessonEntry(
+                **row,
+                url=reverse("courses:lesson", args=[course.slug, row["slug"]]),
+                complete_url=reverse("courses:lesson_complete", args=[course.slug, row["slug"]]),
+            )
+            for row in lessons.values("id", "slug", "title", "minutes", "body_html")
+        ),
+    )
+
+
+def course_structure_forget(*, slug: str) -> None:
+    """Drop a course's structure (and its rendered lesson parts) from this process after commit."""
+
+    def forget() -> None:
+        structures.forget(slug)
+        for code, _name in settings.LANGUAGES:
+            lesson_parts.forget(f"{slug}:{code}")
+
+    transaction.on_commit(forget)
+
+
+@dataclass(frozen=True)
+class LessonParts:
+    """The parts of a lesson page that are the same for every learner, rendered once
+    (templates/courses/lesson_parts/); lesson_detail.html puts the learner's progress between them."""
+
+    title: str
+    head: SafeString
+    article: SafeString
+    pager: SafeString
+
+
+lesson_parts: ProcessCache[dict[str, LessonParts]] = ProcessCache(ttl=30)
+
+
+def process_caches_clear() -> None:
+    """Forget every course's cached structure and parts in this process (tests, operators)."""
+    structures.clear()
+    lesson_parts.clear()
+
+
+def lesson_page_parts(*, structure: CourseStructure, index: int) -> LessonParts:
+    """Lesson ``index`` of the course, rendered in the current language (cached per process)."""
+
+    def render_all() -> dict[str, LessonParts]:
+        total = len(structure.lessons)
+        parts = {}
+        for i, lesson in enumerate(structure.lessons):
+            context = {
+                "course": structure,
+                "lesson": lesson,
+                "number": i + 1,
+                "total": total,
+                "previous": structure.lessons[i - 1] if i > 0 else None,
+                "next": structure.lessons[i + 1] if i + 1 < total else None,
+            }
+            parts[lesson.slug] = LessonParts(
+                title=f"{lesson.title} · {structure.title}",
+                head=render_to_string("courses/lesson_parts/head.html", context),
+                article=render_to_string("courses/lesson_parts/article.html", context),
+                pager=render_to_string("courses/lesson_parts/pager.html", context),
+            )
+        return parts
+
+    rendered = lesson_parts.get_or_build(f"{structure.slug}:{get_language()}", render_all)
+    return rendered[structure.lessons[index].slug]
+
+
+def learner_state(*, user: User, structure: CourseStructure) -> tuple[Enrolment | None, Outline]:
+    """The learner's enrolment in the course and the outline marked with what they have done.
+
+    One query (the enrolment joined to the learner's progress on this course's lessons), in
+    plain SQL: this is the lesson page's only per-learner read, and the ORM's compilation cost
+    more than the query itself.
+    """
+    lesson_ids = [entry.id for entry in structure.lessons] or [0]
+    enrolments, progress = Enrolment._meta.db_table, LessonProgress._meta.db_table
+    placeholders = ", ".join(["%s"] * len(lesson_ids))
+    sql = (
+        f"SELECT e.id, e.last_lesson_id, e.last_activity_at, e.completed_at, p.lesson_id "  # noqa: S608 - table names from models
+        f"FROM {enrolments} e LEFT JOIN {progress} p "
+        f"ON p.user_id = e.user_id AND p.lesson_id IN ({placeholders}) "
+        f"WHERE e.user_id = %s AND e.course_id = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*lesson_ids, user.pk, structure.id])
+        rows = cursor.fetchall()
+    enrolment = None
+    if rows:
+        pk, last_lesson_id, last_activity_at, completed_at, _ = rows[0]
+        enrolment = Enrolment(
+            pk=pk,
+            user_id=user.pk,
+            course_id=structure.id,
+            last_lesson_id=last_lesson_id,
+            last_activity_at=_aware(last_activity_at),
+            completed_at=_aware(completed_at),
+        )
+    done = {row[4] for row in rows if row[4] is not None}
+    return enrolment, Outline(
+        [
+            OutlineEntry(id=e.id, slug=e.slug, title=e.title, minutes=e.minutes, done=e.id in done, url=e.url)
+            for e in structure.lessons
+        ]
+    )
+
+
+def _aware(value: object) -> object:
+    """Datetimes from a raw cursor, as the ORM would return them (SQLite gives strings)."""
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    if isinstance(value, datetime.datetime) and timezone.is_naive(value):
+        value = timezone.make_aware(value, datetime.UTC)
+    return value

@@ -16,6 +16,7 @@ from literasi.models import User
 from .content import CourseSource, read_content
 from .markdown import render_markdown
 from .models import Course, Enrolment, Lesson, LessonProgress
+from .selectors import course_structure_forget
 
 # Last activity is recorded at most this often per enrolment: a reader paging through lessons
 # should not cost a database write per page.
@@ -121,10 +122,12 @@ def content_sync(*, root: Path) -> SyncReport:
         course = _sync_course(source, report)
         quizzes_sync_for_course(course=course, sources=source.quizzes, report=report)
         course_refresh_minutes(course=course)
+        course_structure_forget(slug=course.slug)
     gone = Course.objects.exclude(slug__in=[s.slug for s in sources]).filter(status=Course.Status.PUBLISHED)
     for course in gone:
         course.status = Course.Status.DRAFT
         course.save(update_fields=["status", "updated_at"])
+        course_structure_forget(slug=course.slug)
         report.unpublished.append(f"course {course.slug}")
     return report
 
@@ -143,14 +146,28 @@ def course_refresh_minutes(*, course: Course) -> None:
 def lesson_save_from_admin(*, lesson: Lesson) -> None:
     """Render and store an admin-edited lesson, and refresh its course's minutes."""
     with transaction.atomic():
+        previous = Lesson.objects.filter(pk=lesson.pk).values_list("course__slug", flat=True).first()
         lesson.body_html = render_markdown(lesson.body_md)
         lesson.save()
         course_refresh_minutes(course=lesson.course)
+        for slug in {previous, lesson.course.slug} - {None}:
+            course_structure_forget(slug=slug)
+
+
+def course_lessons_changed(*, course: Course) -> None:
+    """After lessons were edited in bulk (the admin's inline): refresh minutes and the cache."""
+    course_refresh_minutes(course=course)
+    course_structure_forget(slug=course.slug)
 
 
 def course_save_from_admin(*, course: Course) -> None:
-    course.description_html = render_markdown(course.description_md)
-    course.save()
+    """Render and store an admin-edited course."""
+    with transaction.atomic():
+        previous = Course.objects.filter(pk=course.pk).values_list("slug", flat=True).first()
+        course.description_html = render_markdown(course.description_md)
+        course.save()
+        for slug in {previous, course.slug} - {None}:
+            course_structure_forget(slug=slug)
 
 
 # --- Learners ------------------------------------------------------------------------------------
@@ -175,12 +192,12 @@ def enrolment_create(*, user: User, course: Course) -> Enrolment:
     return enrolment
 
 
-def lesson_visit(*, enrolment: Enrolment, lesson: Lesson) -> None:
+def lesson_visit(*, enrolment: Enrolment, lesson_id: int) -> None:
     """Remember where the learner is, for "Lanjutkan belajar". Writes only when something changed."""
     now = timezone.now()
     changes: dict[str, object] = {}
-    if enrolment.last_lesson_id != lesson.pk:
-        changes["last_lesson"] = lesson
+    if enrolment.last_lesson_id != lesson_id:
+        changes["last_lesson_id"] = lesson_id
     if enrolment.last_activity_at is None or now - enrolment.last_activity_at > ACTIVITY_RESOLUTION:
         changes["last_activity_at"] = now
     if changes:

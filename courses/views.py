@@ -41,9 +41,10 @@ def course_enrol(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("courses:resume", slug=course.slug)
 
 
-def _enrolment_or_refuse(request: HttpRequest, course: Course) -> Enrolment | HttpResponse:
+def _enrolment_or_refuse(
+    request: HttpRequest, course: Course | selectors.CourseStructure, enrolment: Enrolment | None
+) -> Enrolment | HttpResponse:
     """The learner's enrolment; a closed course's lessons do not exist for anyone else."""
-    enrolment = selectors.enrolment_of(user=request.user, course=course)
     if enrolment is not None:
         return enrolment
     if not course.is_open:
@@ -55,7 +56,7 @@ def _enrolment_or_refuse(request: HttpRequest, course: Course) -> Enrolment | Ht
 @login_required
 def course_resume(request: HttpRequest, slug: str) -> HttpResponse:
     course = selectors.course_published(slug=slug)
-    enrolment = _enrolment_or_refuse(request, course)
+    enrolment = _enrolment_or_refuse(request, course, selectors.enrolment_of(user=request.user, course=course))
     if isinstance(enrolment, HttpResponse):
         return enrolment
     resume = selectors.outline_for(course=course, user=request.user).resume(enrolment.last_lesson_id)
@@ -66,25 +67,23 @@ def course_resume(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def lesson_detail(request: HttpRequest, slug: str, lesson: str) -> HttpResponse:
-    course = selectors.course_published(slug=slug)
-    enrolment = _enrolment_or_refuse(request, course)
+    course = selectors.course_structure(slug=slug)
+    enrolment, outline = selectors.learner_state(user=request.user, structure=course)
+    enrolment = _enrolment_or_refuse(request, course, enrolment)
     if isinstance(enrolment, HttpResponse):
         return enrolment
-    outline = selectors.outline_for(course=course, user=request.user)
     index = outline.position(lesson)
-    body = selectors.lesson_body(course=course, slug=lesson)
-    services.lesson_visit(enrolment=enrolment, lesson=body)
+    body = course.lessons[index]
+    services.lesson_visit(enrolment=enrolment, lesson_id=body.id)
     return render(
         request,
         "courses/lesson_detail.html",
         {
-            "course": course,
             "lesson": body,
+            "parts": selectors.lesson_page_parts(structure=course, index=index),
             "entry": outline.lessons[index],
             "outline": outline,
-            "number": index + 1,
-            "previous": outline.lessons[index - 1] if index > 0 else None,
-            "next": outline.lessons[index + 1] if index + 1 < len(outline.lessons) else None,
+            "is_last": index + 1 == len(outline.lessons),
         },
     )
 
@@ -93,7 +92,7 @@ def lesson_detail(request: HttpRequest, slug: str, lesson: str) -> HttpResponse:
 @require_POST
 def lesson_complete(request: HttpRequest, slug: str, lesson: str) -> HttpResponse:
     course = selectors.course_published(slug=slug)
-    enrolment = _enrolment_or_refuse(request, course)
+    enrolment = _enrolment_or_refuse(request, course, selectors.enrolment_of(user=request.user, course=course))
     if isinstance(enrolment, HttpResponse):
         return enrolment
     body = selectors.lesson_body(course=course, slug=lesson)

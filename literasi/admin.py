@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from .models import OrganiserAssignment, Province, User
+from .roles import roles_forget
 
 
 @admin.register(Province)
@@ -60,3 +61,8 @@ class UserAdmin(DjangoUserAdmin):
             instance.save()
         for obj in formset.deleted_objects:
             obj.delete()
+        roles_forget(form.instance.pk)
+
+    def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        roles_forget(obj.pk)

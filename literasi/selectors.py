@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from .models import Province, User
+from .roles import roles_of
 
 
 def provinces_managed_by(user: User) -> QuerySet[Province]:
@@ -24,10 +25,6 @@ def user_manages_province(user: User, province_code: str) -> bool:
     return provinces_managed_by(user).filter(code=province_code).exists()
 
 
-def user_is_organiser(user: User) -> bool:
-    return user.is_authenticated and user.organiser_assignments.exists()
-
-
 def user_has_staff_role(user: User) -> bool:
     """Organisers and national admins: the people two-factor authentication is required for."""
-    return user.is_authenticated and (user.is_staff or user_is_organiser(user))
+    return roles_of(user).is_staff_role

@@ -6,6 +6,7 @@ from allauth.account.models import EmailAddress
 from django.db import transaction
 
 from .models import EmployeeKind, OrganiserAssignment, Province, User
+from .roles import roles_forget
 
 
 @transaction.atomic
@@ -43,7 +44,9 @@ def user_create_verified(
 
 def organiser_assign(*, user: User, province: Province, assigned_by: User | None = None) -> OrganiserAssignment:
     """Make ``user`` an organiser of ``province``. Safe to repeat: one assignment per pair."""
-    assignment, _ = OrganiserAssignment.objects.get_or_create(
+    assignment, created = OrganiserAssignment.objects.get_or_create(
         user=user, province=province, defaults={"assigned_by": assigned_by}
     )
+    if created:
+        roles_forget(user.pk)
     return assignment

@@ -86,7 +86,8 @@ MIDDLEWARE = [
     "literasi.middleware.RequireStaffTwoFactorMiddleware",
 ]
 
-ROOT_URLCONF = "literasi.urls"
+# Benchmarks add a bare view with their own URLconf (bench/urls.py); nothing else sets this.
+ROOT_URLCONF = os.environ.get("ROOT_URLCONF", "literasi.urls")
 WSGI_APPLICATION = "literasi.wsgi.application"
 
 TEMPLATES = [
@@ -100,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "literasi.context_processors.roles",
             ],
         },
     }
@@ -136,7 +138,7 @@ CACHE_URL = os.environ.get("CACHE_URL", REDIS_URL)
 if CACHE_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "literasi.cache.RedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "literasi"),
         }

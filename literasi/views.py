@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from courses import selectors as course_selectors
 
 from . import health
+from .roles import roles_of
 from .selectors import provinces_managed_by
 
 
@@ -44,6 +45,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @login_required
 def organiser_home(request: HttpRequest) -> HttpResponse:
     provinces = provinces_managed_by(request.user).annotate(learner_count=Count("residents"))
-    if not request.user.is_national_admin and not provinces:
+    if not roles_of(request.user).is_staff_role:
         raise Http404
     return render(request, "literasi/organiser_home.html", {"provinces": provinces})

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import socket
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.cache import cache
 
+from courses.selectors import process_caches_clear
 from literasi.models import Province, User
 from literasi.services import organiser_assign
 
@@ -38,8 +41,22 @@ def free_port() -> int:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
-    """Rate-limit counters live in the cache: each test starts with none."""
+    """Rate-limit counters and cached structures live in caches: each test starts with none."""
     cache.clear()
+    process_caches_clear()
+
+
+@pytest.fixture(autouse=True)
+def _provinces_after_flush(request: pytest.FixtureRequest) -> None:
+    """Transactional tests flush the database between tests, provinces (a data migration) too."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker and marker.kwargs.get("transaction")) or {"transactional_db", "live_server"} & set(
+        request.fixturenames
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        migration = importlib.import_module("literasi.migrations.0002_provinces")
+        migration.load(django_apps, None)
 
 
 @pytest.fixture

@@ -35,3 +35,36 @@ def test_organisers_and_learners_cannot_edit_content(client, organiser_jabar, le
         client.force_login(person)
         client.post(f"/admin/courses/lesson/{lesson.pk}/change/", {"title": "Dirusak", "body_md": "x"})
     assert Lesson.objects.get(pk=lesson.pk).title != "Dirusak"
+
+
+def test_an_edit_reaches_learners_at_once_despite_the_page_cache(
+    client, national_admin, learner, django_capture_on_commit_callbacks
+) -> None:
+    from courses.services import enrolment_create
+
+    course = course_with_lessons(2)
+    lesson = course.lessons.get(slug="materi-1")
+    enrolment_create(user=learner, course=course)
+    client.force_login(learner)
+    url = f"/kursus/{course.slug}/materi/materi-1/"
+    assert "Isi materi." in client.get(url).content.decode()  # now cached
+
+    client.force_login(national_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+        f"/admin/courses/lesson/{lesson.pk}/change/",
+            {"course": course.pk, "title": "Materi 1", "slug": "materi-1", "order": 1, "minutes": 15,
+             "is_published": "on", "body_md": "Isi yang **diperbarui**."},
+        )  # fmt: skip
+    client.force_login(learner)
+    assert "Isi yang <strong>diperbarui</strong>." in client.get(url).content.decode()
+
+    client.force_login(national_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+        f"/admin/courses/lesson/{lesson.pk}/change/",
+            {"course": course.pk, "title": "Materi 1", "slug": "materi-1", "order": 1, "minutes": 15,
+             "body_md": "Isi yang **diperbarui**."},  # no is_published: unpublished
+        )  # fmt: skip
+    client.force_login(learner)
+    assert client.get(url).status_code == 404

@@ -126,13 +126,13 @@ def test_pages_that_list_make_a_fixed_number_of_queries(client, learner, size, d
     for lesson in big.lessons.all()[:2]:
         lesson_complete(enrolment=enrolment, lesson=lesson)
     client.force_login(learner)
-    client.get(f"/kursus/{big.slug}/materi/materi-2/")  # warm the session and last-lesson record
-    # session, user, (page's own queries)
-    with django_assert_num_queries(4):  # + courses, enrolments prefetch
+    client.get(f"/kursus/{big.slug}/materi/materi-2/")  # warm the caches and the last-lesson record
+    # Every signed-in page: the user (the session and roles come from the cache).
+    with django_assert_num_queries(3):  # + courses, my enrolments
         client.get("/kursus/")
-    with django_assert_num_queries(5):  # + course, enrolment, outline
+    with django_assert_num_queries(4):  # + course, enrolment, outline
         client.get(f"/kursus/{big.slug}/")
-    with django_assert_num_queries(6):  # + course, enrolment, outline, lesson body
+    with django_assert_num_queries(2):  # + enrolment with lessons done (the course's structure is cached)
         client.get(f"/kursus/{big.slug}/materi/materi-2/")
-    with django_assert_num_queries(5):  # + enrolments, lessons, progress
+    with django_assert_num_queries(4):  # + enrolments, lessons, progress
         client.get("/kursus/saya/")

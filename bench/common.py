@@ -1,0 +1,135 @@
+"""Shared pieces of the benchmarks: a bench database, gunicorn, and an HTTP load generator.
+
+Benchmarks run against the configured services: DATABASE_URL (PostgreSQL when it answers on
+127.0.0.1:5432, otherwise the embedded SQLite) in a database of their own, never the platform's.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+# On a machine of two or more cores the load generator gets a core of its own, so the bytes it
+# reads are not charged to the server under test; the server (and the databases) share the rest.
+_CORES = sorted(os.sched_getaffinity(0))
+LOADGEN_CPUS = ["taskset", "-c", str(_CORES[-1])] if len(_CORES) > 1 and shutil.which("taskset") else []
+SERVER_CPUS = ["taskset", "-c", ",".join(map(str, _CORES[:-1]))] if len(_CORES) > 1 and shutil.which("taskset") else []
+
+
+def port_answers(port: int, host: str = "127.0.0.1") -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def bench_environment() -> dict[str, str]:
+    """Production settings (DEBUG off, cached templates, manifest static files) on a bench database."""
+    env = dict(os.environ)
+    if not env.get("DATABASE_URL"):
+        if port_answers(5432):
+            env["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/literasi_bench"
+        else:
+            env["DATABASE_URL"] = f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}"
+    if not env.get("REDIS_URL") and port_answers(6379):
+        env["REDIS_URL"] = "redis://127.0.0.1:6379/12"
+    env.update(
+        {
+            "LITERASI_ENV": "production",
+            "SECRET_KEY": env.get("SECRET_KEY") or "bench-only-secret-key-" + "b" * 40,
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SECURE_SSL_REDIRECT": "false",
+            "BEHIND_TLS_PROXY": "false",
+            "ROOT_URLCONF": "bench.urls",
+            "GUNICORN_ACCESSLOG": "",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    return env
+
+
+def ensure_database(env: dict[str, str]) -> None:
+    url = env["DATABASE_URL"]
+    if url.startswith("postgres"):
+        name = url.rsplit("/", 1)[1]
+        admin = url.rsplit("/", 1)[0] + "/postgres"
+        code = (
+            "import psycopg,sys;c=psycopg.connect(sys.argv[1],autocommit=True);"
+            "c.execute('select 1 from pg_database where datname=%s',(sys.argv[2],)).fetchone() "
+            "or c.execute('create database \"'+sys.argv[2]+'\"')"
+        )
+        subprocess.run([PYTHON, "-c", code, admin, name], check=True)
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+class Gunicorn:
+    def __init__(self, env: dict[str, str], workers: int | None = None) -> None:
+        self.port = free_port()
+        env = {**env, "GUNICORN_BIND": f"127.0.0.1:{self.port}"}
+        if workers:
+            env["GUNICORN_WORKERS"] = str(workers)
+        self.process = subprocess.Popen(
+            [*SERVER_CPUS, PYTHON, "-m", "gunicorn", "--config", "gunicorn.conf.py", "literasi.wsgi"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while not port_answers(self.port):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not start: {self.process.stderr.read().decode()[-2000:]}")
+            time.sleep(0.1)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(30)
+
+
+def load(url: str, *, seconds: int, connections: int, cookie: str = "") -> dict[str, float]:
+    """Requests per second and latency percentiles from wrk (Debian's package)."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("The benchmark needs wrk: apt-get install -y wrk")
+    args = [*LOADGEN_CPUS, wrk, "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--latency"]
+    if cookie:
+        args += ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
+    if "Non-2xx" in out:
+        raise RuntimeError(f"{url} answered errors under load:\n{out}")
+
+    def ms(label: str) -> float:
+        value, unit = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", out).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50_ms": ms("50%"),
+        "p99_ms": ms("99%"),
+    }

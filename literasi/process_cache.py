@@ -1,0 +1,40 @@
+"""A small in-process cache for data that changes only when content is edited.
+
+Reading from Redis costs a network round trip and unpickling on every page view; content such
+as a course's structure changes a few times a year. Each process keeps its own copy for
+``ttl`` seconds. The process that makes an edit drops its copy at once; the others see the
+edit when their copy expires. Values are shared, not copied: store immutable objects.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class ProcessCache(Generic[T]):
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._items: dict[str, tuple[float, T]] = {}
+        self._lock = threading.Lock()
+
+    def get_or_build(self, key: str, build: Callable[[], T]) -> T:
+        item = self._items.get(key)
+        if item is not None and item[0] > time.monotonic():
+            return item[1]
+        value = build()
+        with self._lock:
+            self._items[key] = (time.monotonic() + self.ttl, value)
+        return value
+
+    def forget(self, key: str) -> None:
+        with self._lock:
+            self._items.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from django import template
+from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+register = template.Library()
+
+# The navigation depends only on the language and the person's roles, so each variant is rendered
+# once per process: it is on every page, and rendering it each time cost more than the lesson.
+_NAV_CACHE: dict[tuple, SafeString] = {}
+
+
+@register.simple_tag(takes_context=True)
+def site_nav(context: template.Context) -> SafeString:
+    user = context["request"].user
+    roles = context["roles"]
+    key = (get_language(), user.is_authenticated, roles.is_organiser, roles.is_national_admin)
+    html = _NAV_CACHE.get(key)
+    if html is None:
+        html = mark_safe(  # noqa: S308 - rendered from our own template
+            render_to_string("partials/nav.html", {"authenticated": user.is_authenticated, "roles": roles})
+        )
+        _NAV_CACHE[key] = html
+    return html
+
+
+_LANGUAGE_OPTIONS: dict[str, SafeString] = {}
+
+
+@register.simple_tag
+def language_options() -> SafeString:
+    """The language switch's <option>s for the current language, rendered once per process."""
+    current = get_language()
+    html = _LANGUAGE_OPTIONS.get(current)
+    if html is None:
+        html = _LANGUAGE_OPTIONS[current] = mark_safe(  # noqa: S308 - rendered from our own template
+            render_to_string("partials/language_options.html", {"current": current})
+        )
+    return html
+
+
+_STATIC_URLS: dict[str, str] = {}
+
+
+@register.simple_tag
+def static_url(path: str) -> str:
+    """``{% static %}``, remembered per process: the manifest never changes while a process runs."""
+    url = _STATIC_URLS.get(path)
+    if url is None:
+        url = _STATIC_URLS[path] = static(path)
+    return url
