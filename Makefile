@@ -11,6 +11,7 @@ PORT ?= 8000
 .PHONY: install messages run test lint bench bench-lesson makemessages
 
 install: $(VENV)/.installed messages
+	@mkdir -p var
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
