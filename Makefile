@@ -8,7 +8,7 @@ export LITERASI_ENV ?= development
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install messages run test lint bench bench-lesson makemessages
+.PHONY: install messages run test lint bench bench-lesson page-weight makemessages
 
 install: $(VENV)/.installed messages
 	@mkdir -p var
@@ -45,3 +45,6 @@ lint: install
 
 bench-lesson: install
 	$(PY) bench/lesson_page.py
+
+page-weight: install
+	$(PY) bench/page_weight.py
