@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from quizzes import selectors as quiz_selectors
+
 from . import selectors, services
 from .models import Course, Enrolment
 
@@ -21,10 +23,17 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
     enrolment = selectors.enrolment_of(user=request.user, course=course)
     outline = selectors.outline_for(course=course, user=request.user)
     resume = outline.resume(enrolment.last_lesson_id) if enrolment else None
+    quiz_statuses = quiz_selectors.quizzes_for_learner(course_id=course.pk, user=request.user)
     return render(
         request,
         "courses/course_detail.html",
-        {"course": course, "enrolment": enrolment, "outline": outline, "resume": resume},
+        {
+            "course": course,
+            "enrolment": enrolment,
+            "outline": outline,
+            "resume": resume,
+            "quiz_statuses": quiz_statuses,
+        },
     )
 
 

@@ -39,6 +39,11 @@ app.conf.update(
     task_create_missing_queues=False,
     worker_hijack_root_logger=False,
     beat_schedule={
+        "sweep-quiz-attempts": {
+            "task": "quizzes.tasks.attempts_sweep",
+            "schedule": 10.0,
+            "options": {"queue": GRADING_QUEUE, "expires": 10},
+        },
         "clear-expired-sessions": {
             "task": "literasi.tasks.sessions_clear_expired",
             "schedule": crontab(hour=2, minute=30),

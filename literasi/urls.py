@@ -16,6 +16,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("penyelenggara/", views.organiser_home, name="organiser_home"),
     path("kursus/", include("courses.urls")),
+    path("kuis/", include("quizzes.urls")),
     path("akun/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

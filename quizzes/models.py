@@ -124,8 +124,14 @@ class Attempt(models.Model):
     correct_count = models.PositiveSmallIntegerField(null=True, blank=True)
     passed = models.BooleanField(_("passed"), null=True, blank=True)
     results = models.JSONField(default=dict, blank=True)
+    # The outbox: set when the grading task was handed to the broker. Attempts submitted while
+    # the broker was away keep it empty until the sweep enqueues them.
+    grading_enqueued_at = models.DateTimeField(null=True, blank=True)
     grading_runs = models.PositiveIntegerField(
         default=0, help_text=_("How many times a grading task picked this attempt up (diagnostics).")
+    )
+    grade_writes = models.PositiveSmallIntegerField(
+        default=0, help_text=_("How many times a grade was written: once, plus once per regrade.")
     )
 
     class Meta:
@@ -140,9 +146,14 @@ class Attempt(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["state", "submitted_at"], name="attempt_grading_sweep"),
+            models.Index(fields=["state", "grading_enqueued_at"], name="attempt_grading_sweep"),
+            models.Index(fields=["state", "deadline"], name="attempt_expiry_sweep"),
             models.Index(fields=["user", "quiz", "passed"], name="attempt_passed_lookup"),
         ]
 
     def __str__(self) -> str:
         return f"{self.user} · {self.quiz} #{self.number}"
+
+    @property
+    def question_ids(self) -> list[int]:
+        return [item["q"] for item in self.layout]

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import secrets
 from typing import TYPE_CHECKING, Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from courses.content import SLUG, ContentError, QuizSource
 from courses.markdown import render_markdown
 from courses.models import Course
+from literasi.models import User
 
-from .models import Option, Question, Quiz
+from .models import Attempt, Option, Question, Quiz
 
 if TYPE_CHECKING:
     from courses.services import SyncReport
@@ -173,3 +182,252 @@ def quizzes_sync_for_course(*, course: Course, sources: list[QuizSource], report
             quiz.is_published = False
             quiz.save(update_fields=["is_published", "updated_at"])
             report.unpublished.append(f"quiz {course.slug}/{quiz.slug}")
+
+
+# --- Attempts ------------------------------------------------------------------------------------
+
+# Answers arriving this long after the deadline still count (network, a slow phone).
+GRACE = dt.timedelta(seconds=30)
+# A submitted attempt whose grading task was handed to the broker this long ago and is still not
+# graded is enqueued again by the sweep (its worker may have died with the message reserved).
+REENQUEUE_AFTER = dt.timedelta(minutes=2)
+
+logger = logging.getLogger(__name__)
+
+
+class AttemptRefused(Exception):
+    """The learner may not start or change this attempt; ``message`` is for the learner."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def attempts_used(*, user: User, quiz: Quiz) -> int:
+    return Attempt.objects.filter(user=user, quiz=quiz).count()
+
+
+def attempt_start(*, user: User, quiz: Quiz) -> Attempt:
+    """The learner's open attempt at ``quiz``, or a new one with its own drawn and shuffled layout.
+
+    Requires an enrolment in the quiz's course and an attempt left. Safe to repeat: a second
+    call (double click, another tab) returns the same open attempt.
+    """
+    from courses.models import Enrolment
+
+    if not quiz.is_published or not Enrolment.objects.filter(user=user, course_id=quiz.course_id).exists():
+        raise AttemptRefused(_("Enrol in the course to take its quizzes."))
+    open_attempt = Attempt.objects.filter(user=user, quiz=quiz, state=Attempt.State.IN_PROGRESS).first()
+    if open_attempt is not None:
+        return open_attempt
+    used = attempts_used(user=user, quiz=quiz)
+    if quiz.max_attempts and used >= quiz.max_attempts:
+        raise AttemptRefused(_("You have used all your attempts at this quiz."))
+    if Attempt.objects.filter(user=user, quiz=quiz, passed=True).exists():
+        raise AttemptRefused(_("You have already passed this quiz."))
+
+    questions = list(quiz.questions.filter(is_published=True).prefetch_related("options"))
+    rng = secrets.SystemRandom()
+    if quiz.questions_per_attempt and quiz.questions_per_attempt < len(questions):
+        questions = rng.sample(questions, quiz.questions_per_attempt)
+    else:
+        rng.shuffle(questions)
+    layout = []
+    for question in questions:
+        options = [option.pk for option in question.options.all()]
+        if question.kind != Question.Kind.TRUE_FALSE:  # "Benar" stays before "Salah"
+            rng.shuffle(options)
+        layout.append({"q": question.pk, "o": options})
+    now = timezone.now()
+    deadline = now + dt.timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None
+    try:
+        with transaction.atomic():
+            return Attempt.objects.create(
+                user=user, quiz=quiz, number=used + 1, layout=layout, started_at=now, deadline=deadline
+            )
+    except IntegrityError:  # another request opened one at the same moment: use that one
+        return Attempt.objects.get(user=user, quiz=quiz, state=Attempt.State.IN_PROGRESS)
+
+
+def _clean_answers(attempt: Attempt, answers: dict[str, list[int]]) -> dict[str, list[int]]:
+    """Keep only options this attempt showed, under the questions that showed them."""
+    allowed = {str(item["q"]): set(item["o"]) for item in attempt.layout}
+    return {q: sorted({int(o) for o in chosen} & allowed[q]) for q, chosen in answers.items() if q in allowed}
+
+
+def attempt_time_is_up(attempt: Attempt, now: dt.datetime | None = None) -> bool:
+    return attempt.deadline is not None and (now or timezone.now()) > attempt.deadline + GRACE
+
+
+@transaction.atomic
+def attempt_save_answers(*, attempt: Attempt, answers: dict[str, list[int]]) -> bool:
+    """Store answers of an open attempt (the learner may leave and come back).
+
+    Returns False, storing nothing, when the attempt is no longer open or its time is up.
+    """
+    locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
+    if locked.state != Attempt.State.IN_PROGRESS or attempt_time_is_up(locked):
+        return False
+    locked.answers = {**locked.answers, **_clean_answers(locked, answers)}
+    locked.save(update_fields=["answers"])
+    attempt.answers = locked.answers
+    return True
+
+
+def attempt_submit(*, attempt: Attempt, answers: dict[str, list[int]] | None = None) -> Attempt:
+    """Submit an attempt: store the final answers and mark it submitted in one transaction, then
+    hand grading to the broker after the commit.
+
+    Safe to repeat: a double click, a second tab or a replayed request finds the attempt already
+    submitted and changes nothing. Answers arriving after the time limit (plus ``GRACE``) are not
+    counted (``late`` is set; what was saved before the limit is graded). If the broker is away
+    the submission is kept all the same and the sweep enqueues it later.
+    """
+    with transaction.atomic():
+        locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
+        if locked.state != Attempt.State.IN_PROGRESS:
+            return locked
+        now = timezone.now()
+        if attempt_time_is_up(locked, now):
+            locked.late = answers is not None
+        elif answers is not None:
+            locked.answers = {**locked.answers, **_clean_answers(locked, answers)}
+        locked.state = Attempt.State.SUBMITTED
+        locked.submitted_at = now
+        locked.save(update_fields=["answers", "state", "submitted_at", "late"])
+        transaction.on_commit(lambda: attempt_enqueue_grading(attempt_id=locked.pk))
+    return locked
+
+
+def attempt_enqueue_grading(*, attempt_id: int) -> bool:
+    """Hand the attempt's grading to the broker and note when (the outbox mark).
+
+    Returns False, leaving the mark empty for the sweep, when the broker cannot be reached: the
+    learner's request is never failed for it.
+    """
+    from .tasks import grade_attempt
+
+    try:
+        grade_attempt.apply_async(args=[attempt_id], retry=False)
+    except Exception:  # noqa: BLE001 - any broker failure: the sweep will enqueue it
+        logger.warning("broker unavailable; attempt %s waits for the sweep", attempt_id, exc_info=True)
+        return False
+    Attempt.objects.filter(pk=attempt_id, state=Attempt.State.SUBMITTED).update(grading_enqueued_at=timezone.now())
+    return True
+
+
+def _score(attempt: Attempt) -> tuple[int, int, bool, dict[str, dict]]:
+    """(score percent, correct count, passed, per-question results) for the attempt's answers."""
+    correct_by_question: dict[int, set[int]] = {}
+    for question_id, option_id in Option.objects.filter(
+        question_id__in=attempt.question_ids, is_correct=True
+    ).values_list("question_id", "pk"):
+        correct_by_question.setdefault(question_id, set()).add(option_id)
+    results, right = {}, 0
+    for question_id in attempt.question_ids:
+        chosen = set(attempt.answers.get(str(question_id), []))
+        ok = bool(chosen) and chosen == correct_by_question.get(question_id, set())
+        right += ok
+        results[str(question_id)] = {"correct": ok, "key": sorted(correct_by_question.get(question_id, set()))}
+    total = len(attempt.question_ids)
+    score = round(100 * right / total) if total else 0
+    return score, right, score >= attempt.quiz.pass_mark, results
+
+
+def attempt_grade(*, attempt_id: int) -> bool:
+    """Grade a submitted attempt and complete the course if this pass was the last requirement.
+
+    Idempotent: the attempt is locked and graded only while it is ``submitted``, so a second
+    delivery of the same task (a worker that died, the sweep) writes nothing. Returns True when
+    this call wrote the grade. A missing attempt is ignored.
+    """
+    from courses.models import Enrolment
+    from courses.services import enrolment_refresh_completion
+
+    with transaction.atomic():
+        attempt = Attempt.objects.select_for_update().select_related("quiz").filter(pk=attempt_id).first()
+        if attempt is None:
+            return False
+        Attempt.objects.filter(pk=attempt_id).update(grading_runs=F("grading_runs") + 1)
+        if attempt.state != Attempt.State.SUBMITTED:
+            return False
+        attempt.score, attempt.correct_count, attempt.passed, attempt.results = _score(attempt)
+        attempt.state = Attempt.State.GRADED
+        attempt.graded_at = timezone.now()
+        attempt.grade_writes += 1
+        attempt.save(
+            update_fields=["score", "correct_count", "passed", "results", "state", "graded_at", "grade_writes"]
+        )
+        if attempt.passed:
+            enrolment = Enrolment.objects.filter(user_id=attempt.user_id, course_id=attempt.quiz.course_id).first()
+            if enrolment is not None:
+                enrolment_refresh_completion(enrolment=enrolment)
+    return True
+
+
+def attempts_sweep(*, now: dt.datetime | None = None, reenqueue_after: dt.timedelta = REENQUEUE_AFTER) -> dict:
+    """The scheduler's safety net, safe to run at any time and as often as wanted:
+
+    - open attempts whose time ran out are submitted with the answers saved before the limit;
+    - submitted attempts never handed to the broker (it was away) are enqueued;
+    - submitted attempts enqueued more than ``reenqueue_after`` ago and still ungraded (their
+      worker died holding the message) are enqueued again; grading twice writes once.
+    """
+    now = now or timezone.now()
+    expired = Attempt.objects.filter(state=Attempt.State.IN_PROGRESS, deadline__lt=now - GRACE)
+    expired_ids = list(expired.values_list("pk", flat=True)[:1000])
+    for attempt in Attempt.objects.filter(pk__in=expired_ids):
+        attempt_submit(attempt=attempt)
+    waiting = (
+        Attempt.objects.filter(state=Attempt.State.SUBMITTED)
+        .filter(Q(grading_enqueued_at__isnull=True) | Q(grading_enqueued_at__lt=now - reenqueue_after))
+        .exclude(pk__in=expired_ids)  # just submitted above: enqueued when that commits
+    )
+    enqueued = 0
+    for attempt_id in waiting.values_list("pk", flat=True)[:5000]:
+        if not attempt_enqueue_grading(attempt_id=attempt_id):
+            break  # the broker is still away: try again at the next sweep
+        enqueued += 1
+    return {"expired": len(expired_ids), "enqueued": enqueued}
+
+
+def quiz_regrade(*, quiz_id: int, batch_size: int = 500) -> int:
+    """Grade every graded attempt of a quiz again against its current answer key (after a fix).
+
+    Each batch is its own transaction, so a large quiz never holds long locks. A learner who
+    now passes completes the course; a completion is never taken back. Returns the number of
+    attempts whose score changed. Safe to repeat.
+    """
+    from courses.models import Enrolment
+    from courses.services import enrolment_refresh_completion
+
+    changed, last_id = 0, 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Attempt.objects.select_for_update()
+                .select_related("quiz")
+                .filter(quiz_id=quiz_id, state=Attempt.State.GRADED, pk__gt=last_id)
+                .order_by("pk")[:batch_size]
+            )
+            if not batch:
+                return changed
+            for attempt in batch:
+                score, right, passed, results = _score(attempt)
+                if (score, passed, results) != (attempt.score, attempt.passed, attempt.results):
+                    attempt.score, attempt.correct_count, attempt.passed, attempt.results = (
+                        score,
+                        right,
+                        passed,
+                        results,
+                    )
+                    attempt.grade_writes += 1
+                    attempt.save(update_fields=["score", "correct_count", "passed", "results", "grade_writes"])
+                    changed += 1
+                    if passed:
+                        enrolment = Enrolment.objects.filter(
+                            user_id=attempt.user_id, course_id=attempt.quiz.course_id
+                        ).first()
+                        if enrolment is not None:
+                            enrolment_refresh_completion(enrolment=enrolment)
+            last_id = batch[-1].pk

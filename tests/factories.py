@@ -69,3 +69,38 @@ def course_with_lessons(count: int = 3, **kwargs: object):
         LessonFactory(course=course, slug=f"materi-{n}", title=f"Materi {n}", order=n)
     course_refresh_minutes(course=course)
     return course
+
+
+class QuizFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "quizzes.Quiz"
+
+    course = factory.SubFactory(CourseFactory)
+    slug = factory.Sequence(lambda n: f"kuis-{n}")
+    title = "Evaluasi Akhir"
+    minutes = 15
+    pass_mark = 70
+    max_attempts = 3
+
+
+def quiz_with_questions(course, *, count: int = 4, **kwargs: object):
+    """A quiz whose question n has options A (right) and B, C (wrong); the last is multiple-answer
+    with A and B right."""
+    from quizzes.models import Option, Question
+
+    quiz = QuizFactory(course=course, **kwargs)
+    for n in range(1, count + 1):
+        multiple = n == count and count > 1
+        question = Question.objects.create(
+            quiz=quiz,
+            key=f"soal-{n}",
+            kind=Question.Kind.MULTIPLE if multiple else Question.Kind.SINGLE,
+            order=n,
+            text_md=f"Soal nomor {n}?",
+            text_html=f"<p>Soal nomor {n}?</p>",
+            explanation_md=f"Pembahasan soal {n}.",
+            explanation_html=f"<p>Pembahasan soal {n}.</p>",
+        )
+        for position, (text, right) in enumerate([("A", True), ("B", multiple), ("C", False)], start=1):
+            Option.objects.create(question=question, position=position, text=f"Pilihan {text}", is_correct=right)
+    return quiz

@@ -7,7 +7,7 @@ import pytest
 from courses.models import Enrolment, LessonProgress
 from courses.services import enrolment_create, lesson_complete
 
-from ..factories import LessonFactory, course_with_lessons
+from ..factories import LessonFactory, course_with_lessons, quiz_with_questions
 
 pytestmark = pytest.mark.django_db
 
@@ -120,6 +120,7 @@ def test_a_lesson_body_is_never_rendered_from_markdown_on_the_page(client, learn
 @pytest.mark.parametrize("size", [3, 30])
 def test_pages_that_list_make_a_fixed_number_of_queries(client, learner, size, django_assert_num_queries) -> None:
     big = course_with_lessons(size, slug=f"kursus-{size}")
+    quiz_with_questions(big)
     for n in range(3):
         course_with_lessons(size, slug=f"lain-{size}-{n}")
     enrolment = enrolment_create(user=learner, course=big)
@@ -130,7 +131,7 @@ def test_pages_that_list_make_a_fixed_number_of_queries(client, learner, size, d
     # Every signed-in page: the user (the session and roles come from the cache).
     with django_assert_num_queries(3):  # + courses, my enrolments
         client.get("/kursus/")
-    with django_assert_num_queries(4):  # + course, enrolment, outline
+    with django_assert_num_queries(6):  # + course, enrolment, outline, quizzes, my attempts
         client.get(f"/kursus/{big.slug}/")
     with django_assert_num_queries(2):  # + enrolment with lessons done (the course's structure is cached)
         client.get(f"/kursus/{big.slug}/materi/materi-2/")

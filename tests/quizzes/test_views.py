@@ -1,0 +1,164 @@
+"""Taking a quiz in the browser's terms: pages, the hidden answer key, the result, the wrong person."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.utils import timezone
+
+from quizzes import services
+from quizzes.models import Attempt, Option, Question, Quiz
+
+from .conftest import right_answers
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_broker(monkeypatch):
+    monkeypatch.setattr("quizzes.tasks.grade_attempt.apply_async", lambda *a, **kw: None)
+
+
+def form_data(attempt: Attempt, answers: dict[str, list[int]], action: str = "submit") -> dict:
+    data = {f"q_{q}": options for q, options in answers.items()}
+    data["action"] = action
+    return data
+
+
+def start(client, quiz) -> Attempt:
+    response = client.post(f"/kuis/{quiz.pk}/mulai/")
+    assert response.status_code == 302
+    return Attempt.objects.get(pk=int(re.search(r"/percobaan/(\d+)/", response["Location"]).group(1)))
+
+
+def test_course_page_lists_the_quiz_and_its_rules(client, learner, quiz, enrolled) -> None:
+    client.force_login(learner)
+    html = client.get("/kursus/aman-digital/").content.decode()
+    assert "Evaluasi Akhir" in html and "Nilai lulus 70%" in html
+    html = client.get(f"/kuis/{quiz.pk}/").content.decode()
+    assert "Mulai kuis" in html and "0 dari 3" in html
+
+
+def test_take_save_leave_resume_and_submit(client, learner, quiz, enrolled) -> None:
+    client.force_login(learner)
+    attempt = start(client, quiz)
+    page = client.get(f"/kuis/percobaan/{attempt.pk}/").content.decode()
+    for question in quiz.questions.all():
+        assert question.text_html in page
+    partial = dict(list(right_answers(attempt).items())[:2])
+    response = client.post(f"/kuis/percobaan/{attempt.pk}/", form_data(attempt, partial, "save"))
+    assert response["Location"] == f"/kuis/percobaan/{attempt.pk}/"
+    # Leave and come back: "Lanjutkan kuis" opens the same attempt with the saved choices checked.
+    assert "Lanjutkan kuis" in client.get(f"/kuis/{quiz.pk}/").content.decode()
+    assert start(client, quiz).pk == attempt.pk
+    page = client.get(f"/kuis/percobaan/{attempt.pk}/").content.decode()
+    for options in partial.values():
+        assert f'value="{options[0]}" checked' in page
+    response = client.post(f"/kuis/percobaan/{attempt.pk}/", form_data(attempt, right_answers(attempt)))
+    assert response["Location"] == f"/kuis/percobaan/{attempt.pk}/hasil/"
+    html = client.get(response["Location"]).content.decode()
+    assert "Sedang dinilai" in html and "htmx.min.js" in html and 'hx-trigger="every 1s"' in html
+
+
+def test_the_answer_key_never_reaches_the_browser_before_grading(client, learner, quiz, enrolled) -> None:
+    client.force_login(learner)
+    pages = [client.get("/kursus/aman-digital/"), client.get(f"/kuis/{quiz.pk}/")]
+    attempt = start(client, quiz)
+    pages.append(client.get(f"/kuis/percobaan/{attempt.pk}/"))
+    client.post(f"/kuis/percobaan/{attempt.pk}/", form_data(attempt, right_answers(attempt, wrong=4)))
+    pages += [client.get(f"/kuis/percobaan/{attempt.pk}/hasil/"), client.get(f"/kuis/percobaan/{attempt.pk}/status/")]
+    correct_ids = set(Option.objects.filter(question__quiz=quiz, is_correct=True).values_list("pk", flat=True))
+    for response in pages:
+        html = response.content.decode()
+        assert "Pembahasan soal" not in html  # no explanation
+        assert "is_correct" not in html and "(jawaban yang benar)" not in html
+        # Every option of a question is written the same way, right or wrong.
+        for question in quiz.questions.all():
+            tags = [
+                re.sub(r'(id|value|for)="[^"]*"', "", t)
+                for t in re.findall(rf'<input[^>]*name="q_{question.pk}"[^>]*>', html)
+            ]
+            assert len(set(t.replace(" checked", "") for t in tags)) <= 1
+        for option_id in correct_ids:  # and no right option is singled out anywhere
+            assert not re.search(rf"(data-[a-z-]+|class)=\"[^\"]*\"[^>]*value=\"{option_id}\"", html)
+
+
+def test_result_page_shows_score_and_explanations_after_grading(client, learner, quiz, enrolled) -> None:
+    client.force_login(learner)
+    attempt = start(client, quiz)
+    client.post(f"/kuis/percobaan/{attempt.pk}/", form_data(attempt, right_answers(attempt, wrong=1)))
+    services.attempt_grade(attempt_id=attempt.pk)
+    html = client.get(f"/kuis/percobaan/{attempt.pk}/status/").content.decode()
+    assert "Nilai: 75" in html and "Lulus" in html and "3 dari 4 jawaban benar" in html
+    assert "Pembahasan soal 1." in html and "jawaban yang benar" in html
+    assert "hx-trigger" not in html  # polling stops
+
+
+@pytest.mark.parametrize(
+    ("rule", "passed", "last", "shown"),
+    [
+        (Quiz.ShowAnswers.AFTER_ATTEMPT, False, False, True),
+        (Quiz.ShowAnswers.AFTER_PASS, False, False, False),
+        (Quiz.ShowAnswers.AFTER_PASS, True, False, True),
+        (Quiz.ShowAnswers.AFTER_LAST_ATTEMPT, False, False, False),
+        (Quiz.ShowAnswers.AFTER_LAST_ATTEMPT, False, True, True),
+    ],
+)
+def test_answers_are_shown_by_the_quizs_rule(client, learner, quiz, enrolled, rule, passed, last, shown) -> None:
+    quiz.show_answers, quiz.max_attempts = rule, 1 if last else 3
+    quiz.save()
+    client.force_login(learner)
+    attempt = start(client, quiz)
+    client.post(f"/kuis/percobaan/{attempt.pk}/", form_data(attempt, right_answers(attempt, wrong=0 if passed else 4)))
+    services.attempt_grade(attempt_id=attempt.pk)
+    html = client.get(f"/kuis/percobaan/{attempt.pk}/hasil/").content.decode()
+    assert ("Pembahasan soal" in html) is shown
+
+
+def test_a_double_submit_yields_one_submission(client, learner, quiz, enrolled) -> None:
+    client.force_login(learner)
+    attempt = start(client, quiz)
+    first = client.post(f"/kuis/percobaan/{attempt.pk}/", form_data(attempt, right_answers(attempt)))
+    second = client.post(f"/kuis/percobaan/{attempt.pk}/", form_data(attempt, right_answers(attempt, wrong=4)))
+    assert first["Location"] == second["Location"] == f"/kuis/percobaan/{attempt.pk}/hasil/"
+    attempt.refresh_from_db()
+    assert Attempt.objects.filter(user=learner).count() == 1 and attempt.answers == right_answers(attempt)
+
+
+def test_a_late_submission_is_told_so(client, learner, quiz, enrolled) -> None:
+    quiz.time_limit_minutes = 1
+    quiz.save()
+    client.force_login(learner)
+    attempt = start(client, quiz)
+    Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - dt.timedelta(minutes=2))
+    response = client.post(f"/kuis/percobaan/{attempt.pk}/", form_data(attempt, right_answers(attempt)), follow=True)
+    html = response.content.decode()
+    assert "batas waktu" in html and "tidak dihitung" in html
+    assert Attempt.objects.get(pk=attempt.pk).late
+
+
+def test_nobody_else_sees_or_touches_an_attempt(client, learner, stranger, quiz, enrolled) -> None:
+    client.force_login(learner)
+    attempt = start(client, quiz)
+    client.force_login(stranger)
+    for url in (f"/kuis/percobaan/{attempt.pk}/", f"/kuis/percobaan/{attempt.pk}/hasil/",
+                f"/kuis/percobaan/{attempt.pk}/status/"):  # fmt: skip
+        assert client.get(url).status_code == 404
+    assert client.post(f"/kuis/percobaan/{attempt.pk}/", form_data(attempt, right_answers(attempt))).status_code == 404
+    assert Attempt.objects.get(pk=attempt.pk).state == "in_progress"
+    # Not enrolled: the quiz itself does not exist for them.
+    assert client.get(f"/kuis/{quiz.pk}/").status_code == 404
+    assert client.post(f"/kuis/{quiz.pk}/mulai/").status_code == 404
+    client.logout()
+    assert client.get(f"/kuis/{quiz.pk}/")["Location"].startswith("/akun/login/")
+
+
+def test_quiz_pages_make_a_fixed_number_of_queries(client, learner, quiz, enrolled, django_assert_num_queries) -> None:
+    Question.objects.filter(quiz=quiz)  # 4 questions
+    client.force_login(learner)
+    attempt = start(client, quiz)
+    client.get(f"/kuis/percobaan/{attempt.pk}/")
+    with django_assert_num_queries(4):  # user, attempt, questions, options
+        client.get(f"/kuis/percobaan/{attempt.pk}/")
