@@ -56,10 +56,12 @@ def attempt_take(request: HttpRequest, attempt_id: int) -> HttpResponse:
     if request.method == "POST":
         form = AnswersForm(request.POST, questions=questions)
         if form.is_valid():
-            if request.POST.get("action") == "save":
-                if services.attempt_save_answers(attempt=attempt, answers=form.answers()):
-                    messages.success(request, _("Your answers are saved. You can come back before the time runs out."))
-                    return redirect("quizzes:attempt", attempt_id=attempt.pk)
+            # Saving after the time ran out submits instead (what was saved in time is graded).
+            if request.POST.get("action") == "save" and services.attempt_save_answers(
+                attempt=attempt, answers=form.answers()
+            ):
+                messages.success(request, _("Your answers are saved. You can come back before the time runs out."))
+                return redirect("quizzes:attempt", attempt_id=attempt.pk)
             attempt = services.attempt_submit(attempt=attempt, answers=form.answers())
             if attempt.late:
                 messages.warning(
