@@ -110,3 +110,32 @@ class RedisServer:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(10)
+
+
+def _reset_broker_pools() -> None:
+    # Only drop the app's references: kombu keeps one pool per broker URL for the whole process,
+    # and closing the default one would leave it closed when the app returns to it.
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@contextmanager
+def broker(url: str) -> Iterator[None]:
+    """Send this process's tasks to the broker at ``url`` for a while."""
+    saved = (app.conf.broker_url, app.conf.broker_transport_options)
+    _reset_broker_pools()
+    app.conf.broker_url, app.conf.broker_transport_options = url, {"visibility_timeout": 3600}
+    try:
+        yield
+    finally:
+        _reset_broker_pools()
+        app.conf.broker_url, app.conf.broker_transport_options = saved
+
+
+def wait_until(predicate, *, timeout: float, message: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{message} (waited {timeout}s)")
