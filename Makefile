@@ -8,7 +8,7 @@ export LITERASI_ENV ?= development
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install messages run test lint bench bench-lesson page-weight makemessages
+.PHONY: install messages run test lint bench bench-lesson bench-grading page-weight makemessages
 
 install: $(VENV)/.installed messages
 	@mkdir -p var
@@ -48,3 +48,6 @@ bench-lesson: install
 
 page-weight: install
 	$(PY) bench/page_weight.py
+
+bench-grading: install
+	$(PY) bench/grading.py

@@ -240,12 +240,6 @@ class LessonParts:
 lesson_parts: ProcessCache[dict[str, LessonParts]] = ProcessCache(ttl=30)
 
 
-def process_caches_clear() -> None:
-    """Forget every course's cached structure and parts in this process (tests, operators)."""
-    structures.clear()
-    lesson_parts.clear()
-
-
 def lesson_page_parts(*, structure: CourseStructure, index: int) -> LessonParts:
     """Lesson ``index`` of the course, rendered in the current language (cached per process)."""
 

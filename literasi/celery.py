@@ -9,10 +9,12 @@ Broker and limits come from settings (``CELERY_*``); the policy below is fixed o
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import task_prerun
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "literasi.settings")
@@ -60,6 +62,19 @@ def _prepare_filesystem_broker(sender: Celery, **kwargs: object) -> None:
     for key in ("data_folder_in", "data_folder_out", "control_folder"):
         if key in options:
             Path(options[key]).mkdir(parents=True, exist_ok=True)
+
+
+@task_prerun.connect
+def _check_database_connections(**kwargs: object) -> None:
+    """Before each task, drop database connections past CONN_MAX_AGE or that saw an error (see
+    CELERY_DB_REUSE_MAX). Healthy ones are reused without a ping: a connection that broke since
+    fails its first query, the task retries (tasks retry database errors), and is dropped here."""
+    from django.db import connections
+
+    for conn in connections.all(initialized_only=True):
+        obsolete = conn.close_at is not None and time.monotonic() >= conn.close_at
+        if conn.errors_occurred or obsolete:
+            conn.close_if_unusable_or_obsolete()
 
 
 def batch_task_options() -> dict:

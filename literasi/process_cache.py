@@ -17,10 +17,19 @@ T = TypeVar("T")
 
 
 class ProcessCache(Generic[T]):
+    _instances: list[ProcessCache] = []
+
     def __init__(self, ttl: float) -> None:
         self.ttl = ttl
         self._items: dict[str, tuple[float, T]] = {}
         self._lock = threading.Lock()
+        ProcessCache._instances.append(self)
+
+    @classmethod
+    def clear_all(cls) -> None:
+        """Empty every process cache (tests start from nothing)."""
+        for instance in cls._instances:
+            instance.clear()
 
     def get_or_build(self, key: str, build: Callable[[], T]) -> T:
         item = self._items.get(key)

@@ -280,6 +280,11 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_BATCH_TIME_LIMIT + 10 * 60),
     }
+# Celery's Django fixup closes the database connection before and after every task unless this
+# is set: a new PostgreSQL connection per grade cost more than the grading (bench/grading.py).
+# Connections are instead checked before each task the way Django checks them for a request
+# (literasi.celery: CONN_MAX_AGE and health checks), so a restarted database is still noticed.
+CELERY_DB_REUSE_MAX = 10_000
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -39,6 +39,9 @@ class Quiz(models.Model):
     )
     required = models.BooleanField(_("required to complete the course"), default=True)
     is_published = models.BooleanField(_("published"), default=True)
+    # Raised whenever an option's text or correctness changes (quizzes.services.quiz_key_changed):
+    # graders cache the answer key per (quiz, key_version), so a changed key is never read stale.
+    key_version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

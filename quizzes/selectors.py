@@ -4,20 +4,39 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Count, Exists, OuterRef
 from django.http import Http404
 
 from literasi.models import User
+from literasi.process_cache import ProcessCache
 
 from .models import Attempt, Option, Question, Quiz
 
 
 def required_quizzes_passed(*, user_id: int, course_id: int) -> bool:
-    """Whether the learner has a passing graded attempt at every published required quiz."""
-    required = Quiz.objects.filter(course_id=course_id, is_published=True, required=True)
-    passed = (
-        Attempt.objects.filter(user_id=user_id, quiz__in=required, passed=True).values("quiz_id").distinct().count()
+    """Whether the learner has a passing graded attempt at every published required quiz. One query."""
+    counts = Quiz.objects.filter(course_id=course_id, is_published=True, required=True).aggregate(
+        required=Count("pk"),
+        passed=Count("pk", filter=Exists(Attempt.objects.filter(quiz=OuterRef("pk"), user_id=user_id, passed=True))),
     )
-    return passed >= required.count()
+    return counts["passed"] >= counts["required"]
+
+
+_answer_keys: ProcessCache[dict[int, frozenset[int]]] = ProcessCache(ttl=3600)
+
+
+def answer_key(*, quiz: Quiz) -> dict[int, frozenset[int]]:
+    """The right option ids per question, cached per process for the quiz's current key version."""
+
+    def load() -> dict[int, frozenset[int]]:
+        key: dict[int, set[int]] = {}
+        for question_id, option_id in Option.objects.filter(question__quiz=quiz, is_correct=True).values_list(
+            "question_id", "pk"
+        ):
+            key.setdefault(question_id, set()).add(option_id)
+        return {question_id: frozenset(ids) for question_id, ids in key.items()}
+
+    return _answer_keys.get_or_build(f"{quiz.pk}:{quiz.key_version}", load)
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ import pytest
 from django.apps import apps as django_apps
 from django.core.cache import cache
 
-from courses.selectors import process_caches_clear
 from literasi.models import Province, User
+from literasi.process_cache import ProcessCache
 from literasi.services import organiser_assign
 
 from .factories import UserFactory
@@ -43,7 +43,7 @@ def free_port() -> int:
 def _fresh_cache() -> None:
     """Rate-limit counters and cached structures live in caches: each test starts with none."""
     cache.clear()
-    process_caches_clear()
+    ProcessCache.clear_all()
 
 
 @pytest.fixture(autouse=True)

@@ -213,6 +213,7 @@ def test_regrade_after_a_corrected_answer_key(learner, quiz, enrolled) -> None:
         for option in Option.objects.filter(question_id=item["q"]):
             option.is_correct = option.pk in chosen
             option.save()
+    services.quiz_key_changed(quiz=quiz)  # as the admin and load_content do
     assert services.quiz_regrade(quiz_id=quiz.pk) == 1
     attempt.refresh_from_db()
     assert (attempt.score, attempt.passed, attempt.grade_writes) == (100, True, 2)

@@ -1,0 +1,178 @@
+"""Grading throughput and latency through real Celery workers, beside a no-op task's throughput.
+
+    make bench-grading      (or: .venv/bin/python bench/grading.py [--tasks 3000] [--rate 50] [--seconds 20])
+
+Against the configured database and broker (PostgreSQL and Redis when they answer here), in a
+database of its own, with the production worker settings (prefork, two processes per core,
+prefetch 1, late acks). Prints:
+- the no-op task's throughput, and grading's, each draining a queue of --tasks messages;
+- submit-to-graded latency (p50, p95) while learners submit at a steady --rate per second
+  through the real submit service (store, commit, enqueue after commit).
+Targets on a two-core machine: grading >= 50% of the no-op throughput; p95 < 250 ms at 50/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import PYTHON, ROOT, bench_environment, ensure_database, manage
+
+ENV = bench_environment()
+os.environ.update(ENV)
+os.environ["DJANGO_SETTINGS_MODULE"] = "literasi.settings"
+
+
+def start_worker(concurrency: int) -> subprocess.Popen:
+    return subprocess.Popen(
+        [PYTHON, "-m", "celery", "--app", "literasi", "worker", "--queues", "grading", "--concurrency",
+         str(concurrency), "--pool", "prefork", "--without-gossip", "--without-mingle", "--loglevel", "WARNING",
+         "--hostname", f"bench-{os.getpid()}@localhost"],
+        cwd=ROOT, env=ENV, start_new_session=True,
+    )  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tasks", type=int, default=3000, help="messages per throughput run")
+    parser.add_argument("--rate", type=float, default=50.0, help="steady submissions per second")
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of the steady run")
+    # Grading waits on the database about half the time, so two processes per core keep the CPU
+    # busy; the no-op runs with the same setting.
+    parser.add_argument("--concurrency", type=int, default=2 * (os.cpu_count() or 1))
+    args = parser.parse_args()
+    if not ENV.get("REDIS_URL"):
+        raise SystemExit("This benchmark measures the Redis broker: start Redis or set REDIS_URL.")
+
+    ensure_database(ENV)
+    manage(ENV, "migrate", "--noinput")
+    manage(ENV, "load_content")
+
+    import django
+
+    django.setup()
+    import redis
+    from django.utils import timezone
+
+    from courses.models import Enrolment
+    from literasi.celery import app
+    from literasi.models import Province, User
+    from quizzes import services
+    from quizzes.models import Attempt, Option, Quiz
+    from quizzes.tasks import grade_attempt, noop
+
+    broker = redis.Redis.from_url(ENV["REDIS_URL"])
+    app.control.purge()
+    quiz = Quiz.objects.get(course__slug="netralitas-asn-di-ruang-digital", slug="evaluasi-akhir")
+    quiz.max_attempts = 0
+    quiz.save()
+    key = {q: set(ids) for q, ids in _key(Option, quiz).items()}
+
+    def learners(count: int, tag: str) -> list[User]:
+        province = Province.objects.get(code="32")
+        stamp = f"{tag}{time.time_ns()}"
+        users = User.objects.bulk_create(
+            User(email=f"bench{stamp}-{n}@literasi.local", full_name="Peserta Bench", province=province)
+            for n in range(count)
+        )
+        Enrolment.objects.bulk_create(Enrolment(user=u, course=quiz.course, province=province) for u in users)
+        return users
+
+    def open_attempts(count: int, tag: str) -> list[Attempt]:
+        attempts = []
+        for user in learners(count, tag):
+            attempt = services.attempt_start(user=user, quiz=quiz)
+            attempt.answers = {str(i["q"]): sorted(key[i["q"]]) for i in attempt.layout}
+            attempts.append(attempt)
+        Attempt.objects.bulk_update(attempts, ["answers"])
+        return attempts
+
+    def drained() -> bool:
+        return broker.llen("grading") == 0 and broker.hlen("unacked") == 0
+
+    worker = start_worker(args.concurrency)
+    try:
+        deadline = time.monotonic() + 60
+        while not app.control.ping(timeout=0.5):
+            if time.monotonic() > deadline:
+                raise SystemExit("the worker did not start")
+
+        # 1. No-op throughput.
+        for _ in range(50):
+            noop.delay()
+        while not drained():
+            time.sleep(0.05)
+        start = time.monotonic()
+        for _ in range(args.tasks):
+            noop.delay()
+        while not drained():
+            time.sleep(0.2)
+        noop_rate = args.tasks / (time.monotonic() - start)
+
+        # 2. Grading throughput: submitted attempts waiting, then all their tasks at once.
+        waiting = open_attempts(args.tasks, "t")
+        now = timezone.now()
+        Attempt.objects.filter(pk__in=[a.pk for a in waiting]).update(state="submitted", submitted_at=now)
+        ids = [a.pk for a in waiting]
+        start = time.monotonic()
+        for attempt_id in ids:
+            grade_attempt.delay(attempt_id)
+        # A cheap poll (an index range, five times a second) so waiting costs the graders little.
+        in_range = Attempt.objects.filter(pk__gte=min(ids), pk__lte=max(ids), state="graded")
+        while in_range.count() < len(ids):
+            time.sleep(0.2)
+        grading_rate = len(ids) / (time.monotonic() - start)
+
+        # 3. Latency at a steady rate through the real submit service.
+        count = int(args.rate * args.seconds)
+        steady = open_attempts(count, "s")
+        interval = 1 / args.rate
+        start = time.monotonic()
+        for n, attempt in enumerate(steady):
+            pause = start + n * interval - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+            services.attempt_submit(attempt=attempt, answers=attempt.answers)
+        achieved = count / (time.monotonic() - start)
+        steady_ids = [a.pk for a in steady]
+        while Attempt.objects.filter(pk__in=steady_ids, state="graded").count() < count:
+            time.sleep(0.05)
+        latencies = sorted(
+            (graded - submitted).total_seconds() * 1000
+            for submitted, graded in Attempt.objects.filter(pk__in=steady_ids).values_list("submitted_at", "graded_at")
+        )
+        wrong = Attempt.objects.filter(pk__in=ids + steady_ids).exclude(score=100, grade_writes=1).count()
+    finally:
+        os.killpg(worker.pid, 15)
+        worker.wait(30)
+
+    p50 = statistics.median(latencies)
+    p95 = latencies[int(0.95 * (len(latencies) - 1))]
+    print(f"database {ENV['DATABASE_URL'].split('://')[0]}, broker redis, 1 worker x {args.concurrency} processes "
+          f"(prefork, prefetch 1, late acks), {os.cpu_count()} cores shared with the databases and this script")  # fmt: skip
+    print(f"no-op task      : {noop_rate:8.1f} tasks/s  ({args.tasks} queued)")
+    print(f"grading         : {grading_rate:8.1f} attempts/s  ({len(ids)} queued) = {grading_rate / noop_rate:.0%} "
+          "of the no-op (target >= 50%)")  # fmt: skip
+    print(f"steady {args.rate:g}/s     : achieved {achieved:.1f}/s for {count} submissions; submit-to-graded latency "
+          f"p50 {p50:.0f} ms, p95 {p95:.0f} ms (target p95 < 250 ms)")  # fmt: skip
+    print(f"correctness     : {wrong} attempts not graded exactly once with the right score")
+
+
+def _key(option_model, quiz) -> dict[int, list[int]]:
+    key: dict[int, list[int]] = {}
+    for question_id, option_id in option_model.objects.filter(question__quiz=quiz, is_correct=True).values_list(
+        "question_id", "pk"
+    ):
+        key.setdefault(question_id, []).append(option_id)
+    return key
+
+
+if __name__ == "__main__":
+    main()
