@@ -43,6 +43,8 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+bench: bench-lesson bench-grading page-weight
+
 bench-lesson: install
 	$(PY) bench/lesson_page.py
 
