@@ -15,6 +15,7 @@ class LessonInline(admin.TabularInline):
     fields = ("order", "title", "slug", "minutes", "is_published")
     show_change_link = True
     extra = 0
+    can_delete = False  # unpublish instead: learners' progress points at lessons
 
 
 @admin.register(Course)

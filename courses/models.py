@@ -94,11 +94,18 @@ class Lesson(models.Model):
         return self.title
 
 
+class EnrolmentQuerySet(models.QuerySet):
+    def active(self) -> EnrolmentQuerySet:
+        """Enrolments that give access: not removed from their cohort."""
+        return self.filter(removed_at__isnull=True)
+
+
 class Enrolment(models.Model):
     """A learner taking a course: one per learner and course.
 
     ``province`` is where the enrolment counts on the national dashboard: the cohort's province
-    for cohort participants, otherwise the learner's own at the time of enrolment.
+    for cohort participants, otherwise the learner's own at the time of enrolment. A participant
+    removed from a cohort keeps the row (``removed_at``) and their progress, but loses access.
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolments")
@@ -110,6 +117,12 @@ class Enrolment(models.Model):
     last_lesson = models.ForeignKey(Lesson, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    cohort = models.ForeignKey(
+        "cohorts.Cohort", on_delete=models.PROTECT, null=True, blank=True, related_name="enrolments"
+    )
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
+
+    objects = EnrolmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("enrolment")
@@ -117,6 +130,7 @@ class Enrolment(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "course"], name="one_enrolment_per_course")]
         indexes = [
             models.Index(fields=["course", "province", "completed_at"], name="enrolment_completion"),
+            models.Index(fields=["cohort", "removed_at"], name="enrolment_cohort"),
         ]
 
     def __str__(self) -> str:

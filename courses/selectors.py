@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+import itertools
+from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
@@ -28,7 +28,7 @@ def catalogue(*, user: User) -> QuerySet[Course]:
     )
     if user.is_authenticated:
         courses = courses.prefetch_related(
-            Prefetch("enrolments", queryset=Enrolment.objects.filter(user=user), to_attr="my_enrolments")
+            Prefetch("enrolments", queryset=Enrolment.objects.active().filter(user=user), to_attr="my_enrolments")
         )
     return courses
 
@@ -44,7 +44,7 @@ def course_published(*, slug: str) -> Course:
 def enrolment_of(*, user: User, course: Course) -> Enrolment | None:
     if not user.is_authenticated:
         return None
-    return Enrolment.objects.filter(user=user, course=course).first()
+    return Enrolment.objects.active().filter(user=user, course=course).first()
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,8 @@ class MyCourse:
 def my_courses(*, user: User) -> list[MyCourse]:
     """The learner's enrolments with progress and where to resume. Three queries in all."""
     enrolments = list(
-        Enrolment.objects.filter(user=user, course__status=Course.Status.PUBLISHED)
+        Enrolment.objects.active()
+        .filter(user=user, course__status=Course.Status.PUBLISHED)
         .select_related("course")
         .order_by("-last_activity_at", "-enrolled_at")
     )
@@ -162,6 +163,7 @@ def my_courses(*, user: User) -> list[MyCourse]:
 # only the learner's own rows from the database.
 
 structures: ProcessCache[CourseStructure] = ProcessCache(ttl=30)
+_builds = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -183,6 +185,8 @@ class CourseStructure:
     enrolment: str
     url: str
     lessons: tuple[LessonEntry, ...]
+    # Which build this is, so parts rendered from an older build are never mixed with it.
+    build: int = field(default_factory=lambda: next(_builds))
 
     @property
     def is_open(self) -> bool:
@@ -218,12 +222,7 @@ def _build_structure(slug: str) -> CourseStructure:
 def course_structure_forget(*, slug: str) -> None:
     """Drop a course's structure (and its rendered lesson parts) from this process after commit."""
 
-    def forget() -> None:
-        structures.forget(slug)
-        for code, _name in settings.LANGUAGES:
-            lesson_parts.forget(f"{slug}:{code}")
-
-    transaction.on_commit(forget)
+    transaction.on_commit(lambda: structures.forget(slug))  # parts are keyed by the structure's build
 
 
 @dataclass(frozen=True)
@@ -263,7 +262,7 @@ def lesson_page_parts(*, structure: CourseStructure, index: int) -> LessonParts:
             )
         return parts
 
-    rendered = lesson_parts.get_or_build(f"{structure.slug}:{get_language()}", render_all)
+    rendered = lesson_parts.get_or_build(f"{structure.slug}:{get_language()}:{structure.build}", render_all)
     return rendered[structure.lessons[index].slug]
 
 
@@ -281,7 +280,7 @@ def learner_state(*, user: User, structure: CourseStructure) -> tuple[Enrolment 
         f"SELECT e.id, e.last_lesson_id, e.last_activity_at, e.completed_at, p.lesson_id "  # noqa: S608 - table names from models
         f"FROM {enrolments} e LEFT JOIN {progress} p "
         f"ON p.user_id = e.user_id AND p.lesson_id IN ({placeholders}) "
-        f"WHERE e.user_id = %s AND e.course_id = %s"
+        f"WHERE e.user_id = %s AND e.course_id = %s AND e.removed_at IS NULL"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*lesson_ids, user.pk, structure.id])

@@ -180,8 +180,10 @@ def enrolment_create(*, user: User, course: Course) -> Enrolment:
     through cohorts).
     """
     existing = Enrolment.objects.filter(user=user, course=course).first()
-    if existing is not None:
+    if existing is not None and existing.removed_at is None:
         return existing
+    if existing is not None:  # removed from a cohort: the organiser decides, not the learner
+        raise EnrolmentRefused(_("This course is only open to participants of a cohort."))
     if not course.is_published:
         raise EnrolmentRefused(_("This course is not available."))
     if not course.is_open:
@@ -222,7 +224,7 @@ def lesson_complete(*, enrolment: Enrolment, lesson: Lesson) -> bool:
 # building it with the ORM cost more than running it. One statement, portable to SQLite.
 _COMPLETE_IF_DONE = """
 UPDATE {enrolment} SET completed_at = %s
-WHERE user_id = %s AND course_id = %s AND completed_at IS NULL
+WHERE user_id = %s AND course_id = %s AND completed_at IS NULL AND removed_at IS NULL
   AND NOT EXISTS (
     SELECT 1 FROM {lesson} l WHERE l.course_id = %s AND l.is_published = %s
       AND NOT EXISTS (SELECT 1 FROM {progress} p WHERE p.lesson_id = l.id AND p.user_id = %s))
@@ -237,9 +239,11 @@ def enrolment_refresh_completion(*, enrolment: Enrolment) -> bool:
     quiz passed. Sets ``completed_at`` once and never takes a completion back. Returns True if
     this call completed it.
 
-    One conditional UPDATE, by learner and course (``enrolment`` needs only those two): it writes
-    only when nothing is left undone, so concurrent callers (a lesson marked done while a quiz is
-    graded) cannot complete it twice or miss it.
+    Call it inside the transaction that recorded the learner's progress (a lesson done, a quiz
+    passed). It locks the enrolment row, then runs one conditional UPDATE by learner and course
+    (``enrolment`` needs only those two). The lock makes concurrent callers (the last lesson marked
+    done while the last quiz is graded) take turns, and the second one's UPDATE then sees the
+    first one's committed work, so a completion is never missed nor written twice.
     """
     from quizzes.models import Attempt, Quiz
 
@@ -254,6 +258,7 @@ def enrolment_refresh_completion(*, enrolment: Enrolment) -> bool:
     )
     now = timezone.now()
     u, c = enrolment.user_id, enrolment.course_id
+    list(Enrolment.objects.select_for_update().filter(user_id=u, course_id=c).values_list("pk"))
     with connection.cursor() as cursor:
         cursor.execute(sql, [now, u, c, c, True, u, c, True, True, u, True])
         completed = cursor.rowcount

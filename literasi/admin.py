@@ -54,6 +54,16 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),)
     filter_horizontal = ()
 
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        """National admins manage learners and organisers, not other admins or the superuser."""
+        other_admin = obj is not None and obj != request.user and (obj.is_superuser or obj.is_national_admin)
+        if other_admin and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
     def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
         for instance in formset.save(commit=False):
             if isinstance(instance, OrganiserAssignment) and instance.assigned_by_id is None:

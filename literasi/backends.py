@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.contrib.auth.backends import BaseBackend
 
-# Apps whose models national admins manage. Django's own auth tables (groups, permissions) stay
-# with the technical superuser.
-NATIONAL_ADMIN_APPS = frozenset({"literasi", "courses", "quizzes", "certificates", "account", "mfa"})
+# Apps whose models national admins manage. Django's own auth tables, allauth's email addresses
+# and two-factor secrets stay with the technical superuser: no admin reads another's credentials.
+NATIONAL_ADMIN_APPS = frozenset({"literasi", "courses", "quizzes", "cohorts", "certificates"})
 
 
 class NationalAdminPermissionBackend(BaseBackend):

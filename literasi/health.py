@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.db import connection
 
 from .celery import app
@@ -25,9 +26,21 @@ def broker_ok(timeout: float = 2.0) -> bool:
         return False
 
 
-def workers_answering(timeout: float = 1.0) -> int:
-    """How many workers answered a ping within ``timeout`` seconds (0 when none or no broker)."""
+WORKERS_CACHE_SECONDS = 10
+
+
+def workers_answering(timeout: float = 0.5) -> int:
+    """Whether a worker answers a ping (1) or not (0).
+
+    The ping returns at the first answer; the result is cached for a few seconds, so load
+    balancers polling /healthz never tie up the web processes waiting on workers.
+    """
+    cached = cache.get("healthz:workers")
+    if cached is not None:
+        return cached
     try:
-        return len(app.control.ping(timeout=timeout) or [])
+        answered = 1 if app.control.ping(timeout=timeout, limit=1) else 0
     except Exception:  # noqa: BLE001
-        return 0
+        answered = 0
+    cache.set("healthz:workers", answered, WORKERS_CACHE_SECONDS)
+    return answered

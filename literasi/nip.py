@@ -12,6 +12,7 @@ import datetime as dt
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 NIP_LENGTH = 18
@@ -37,7 +38,7 @@ def validate_nip(raw: str, *, pppk: bool = False, today: dt.date | None = None) 
     not the TMT CPNS month, which PPPK numbers use for another purpose.
     """
     nip = normalise_nip(raw)
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     if not nip.isdigit():
         raise ValidationError(
             _("The NIP may contain only digits (spaces and dots are allowed between them)."),

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "literasi",
     "courses",
     "quizzes",
+    "cohorts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

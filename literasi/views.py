@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from cohorts import selectors as cohort_selectors
 from courses import selectors as course_selectors
 
 from . import health
@@ -47,4 +48,8 @@ def organiser_home(request: HttpRequest) -> HttpResponse:
     provinces = provinces_managed_by(request.user).annotate(learner_count=Count("residents"))
     if not roles_of(request.user).is_staff_role:
         raise Http404
-    return render(request, "literasi/organiser_home.html", {"provinces": provinces})
+    return render(
+        request,
+        "literasi/organiser_home.html",
+        {"provinces": provinces, "cohorts": cohort_selectors.cohort_list(user=request.user)},
+    )

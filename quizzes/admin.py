@@ -3,7 +3,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,10 +16,25 @@ from .services import REENQUEUE_AFTER, attempt_enqueue_grading, question_save_fr
 from .tasks import quiz_regrade
 
 
+class OptionFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        kind = getattr(self.instance, "kind", None)
+        right = sum(
+            1 for form in self.forms if form.cleaned_data.get("is_correct") and not form.cleaned_data.get("DELETE")
+        )
+        if kind in (Question.Kind.SINGLE, Question.Kind.TRUE_FALSE) and right != 1:
+            raise ValidationError(_("This question needs exactly one right option."))
+        if kind == Question.Kind.MULTIPLE and right < 1:
+            raise ValidationError(_("This question needs at least one right option."))
+
+
 class OptionInline(admin.TabularInline):
     model = Option
+    formset = OptionFormSet
     extra = 0
     fields = ("position", "text", "is_correct")
+    can_delete = False  # answers point at options
 
 
 @admin.register(Question)
@@ -28,6 +45,9 @@ class QuestionAdmin(admin.ModelAdmin):
     search_fields = ("key", "text_md")
     inlines = (OptionInline,)
     readonly_fields = ("text_html", "explanation_html")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Question | None = None) -> bool:
+        return False  # unpublish instead: attempts keep their questions
 
     def save_model(self, request: HttpRequest, obj: Question, form, change: bool) -> None:
         question_save_from_admin(question=obj)
@@ -46,6 +66,7 @@ class QuestionAdmin(admin.ModelAdmin):
 class QuestionInline(admin.TabularInline):
     model = Question
     extra = 0
+    can_delete = False
     fields = ("order", "key", "kind", "is_published")
     show_change_link = True
 

@@ -13,14 +13,17 @@ def field_name(question_id: int) -> str:
 class AnswersForm(forms.Form):
     """One field per question of the attempt, offering only the options the attempt showed.
 
+    Options are sent to the browser by their position in this attempt's shuffled order, never by
+    their database id (ids follow the order the key was written in, and would give it away).
     Every field is optional: a learner may save part of their answers and come back, and an
     unanswered question is simply not right.
     """
 
     def __init__(self, *args: object, questions: list[ShownQuestion], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
+        self.questions = questions
         for shown in questions:
-            choices = [(str(option.pk), option.text) for option in shown.options]
+            choices = [(str(index), option.text) for index, option in enumerate(shown.options)]
             if shown.question.kind == Question.Kind.MULTIPLE:
                 field = forms.TypedMultipleChoiceField(choices=choices, coerce=int, required=False)
             else:
@@ -28,11 +31,11 @@ class AnswersForm(forms.Form):
             self.fields[field_name(shown.question.pk)] = field
 
     def answers(self) -> dict[str, list[int]]:
-        """Answers keyed by question id, as services.attempt_submit takes them."""
+        """Option ids keyed by question id, as services.attempt_submit takes them; a question
+        left blank maps to [] (so clearing an answer clears it)."""
         result = {}
-        for name, value in self.cleaned_data.items():
-            question_id = name.removeprefix("q_")
-            if value in (None, []):
-                continue
-            result[question_id] = value if isinstance(value, list) else [value]
+        for shown in self.questions:
+            value = self.cleaned_data.get(field_name(shown.question.pk))
+            positions = value if isinstance(value, list) else ([] if value is None else [value])
+            result[str(shown.question.pk)] = [shown.options[i].pk for i in positions if 0 <= i < len(shown.options)]
         return result

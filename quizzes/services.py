@@ -237,7 +237,7 @@ def attempt_start(*, user: User, quiz: Quiz) -> Attempt:
     """
     from courses.models import Enrolment
 
-    if not quiz.is_published or not Enrolment.objects.filter(user=user, course_id=quiz.course_id).exists():
+    if not quiz.is_published or not Enrolment.objects.active().filter(user=user, course_id=quiz.course_id).exists():
         raise AttemptRefused(_("Enrol in the course to take its quizzes."))
     open_attempt = Attempt.objects.filter(user=user, quiz=quiz, state=Attempt.State.IN_PROGRESS).first()
     if open_attempt is not None:
@@ -268,7 +268,10 @@ def attempt_start(*, user: User, quiz: Quiz) -> Attempt:
                 user=user, quiz=quiz, number=used + 1, layout=layout, started_at=now, deadline=deadline
             )
     except IntegrityError:  # another request opened one at the same moment: use that one
-        return Attempt.objects.get(user=user, quiz=quiz, state=Attempt.State.IN_PROGRESS)
+        opened = Attempt.objects.filter(user=user, quiz=quiz, state=Attempt.State.IN_PROGRESS).first()
+        if opened is None:
+            raise AttemptRefused(_("Please try again.")) from None
+        return opened
 
 
 def _clean_answers(attempt: Attempt, answers: dict[str, list[int]]) -> dict[str, list[int]]:

@@ -20,7 +20,7 @@ def _quiz_for_learner(request: HttpRequest, quiz_id: int) -> Quiz:
     quiz = Quiz.objects.select_related("course").filter(pk=quiz_id, is_published=True).first()
     if quiz is None or not quiz.course.is_published:
         raise Http404
-    if not Enrolment.objects.filter(user=request.user, course=quiz.course).exists():
+    if not Enrolment.objects.active().filter(user=request.user, course=quiz.course).exists():
         raise Http404
     return quiz
 
@@ -50,6 +50,8 @@ def quiz_start(request: HttpRequest, quiz_id: int) -> HttpResponse:
 @login_required
 def attempt_take(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = selectors.attempt_of(user=request.user, attempt_id=attempt_id)
+    if not Enrolment.objects.active().filter(user=request.user, course_id=attempt.quiz.course_id).exists():
+        raise Http404  # removed from the cohort meanwhile
     if attempt.state != Attempt.State.IN_PROGRESS:
         return redirect("quizzes:result", attempt_id=attempt.pk)
     questions = selectors.attempt_questions(attempt=attempt)

@@ -219,3 +219,12 @@ def test_regrade_after_a_corrected_answer_key(learner, quiz, enrolled) -> None:
     assert (attempt.score, attempt.passed, attempt.grade_writes) == (100, True, 2)
     assert Enrolment.objects.get(pk=enrolled.pk).completed_at is not None
     assert services.quiz_regrade(quiz_id=quiz.pk) == 0  # safe to repeat
+
+
+def test_the_course_completes_whichever_comes_last(learner, quiz, enrolled) -> None:
+    attempt = services.attempt_start(user=learner, quiz=quiz)
+    services.attempt_submit(attempt=attempt, answers=right_answers(attempt))
+    services.attempt_grade(attempt_id=attempt.pk)
+    assert Enrolment.objects.get(pk=enrolled.pk).completed_at is None  # lessons still to do
+    finish_lessons(enrolled)
+    assert Enrolment.objects.get(pk=enrolled.pk).completed_at is not None

@@ -1,0 +1,129 @@
+"""Cohorts (angkatan) of a province, bulk enrolment from spreadsheets, and the audit trail."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Cohort(models.Model):
+    """A group of participants taking one course together, organised by one province."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    province = models.ForeignKey("literasi.Province", on_delete=models.PROTECT, related_name="cohorts")
+    course = models.ForeignKey("courses.Course", on_delete=models.PROTECT, related_name="cohorts")
+    name = models.CharField(_("name"), max_length=200)
+    year = models.PositiveSmallIntegerField(_("year"))
+    sequence = models.PositiveIntegerField(_("cohort number"), help_text=_("Per province, course and year."))
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    capacity = models.PositiveIntegerField(_("capacity"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-year", "-sequence"]
+        verbose_name = _("cohort")
+        verbose_name_plural = _("cohorts")
+        constraints = [
+            models.UniqueConstraint(fields=["province", "course", "year", "sequence"], name="cohort_number_unique"),
+            models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="cohort_ends_after_start"),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="cohort_capacity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.province_id}/{self.year}/{self.sequence:04d})"
+
+
+class EnrolmentImport(models.Model):
+    """One uploaded participant file: kept with who uploaded it and when, for audit."""
+
+    class State(models.TextChoices):
+        VALIDATING = "validating", _("Checking the file")
+        READY = "ready", _("Ready to confirm")
+        APPLYING = "applying", _("Enrolling")
+        APPLIED = "applied", _("Applied")
+        FAILED = "failed", _("Could not be read")
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="imports")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.VALIDATING)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        verbose_name = _("participant upload")
+        verbose_name_plural = _("participant uploads")
+
+    def __str__(self) -> str:
+        return f"{self.original_name} → {self.cohort}"
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+
+class ImportRow(models.Model):
+    """One row of an upload with the outcome it will have (or had)."""
+
+    class Outcome(models.TextChoices):
+        NEW = "new", _("New account")
+        LINKED = "linked", _("Existing account linked")
+        ALREADY = "already", _("Already in this cohort")
+        ERROR = "error", _("Error")
+
+    upload = models.ForeignKey(EnrolmentImport, on_delete=models.CASCADE, related_name="rows")
+    row_number = models.PositiveIntegerField()
+    nip = models.CharField(max_length=30, blank=True)
+    full_name = models.CharField(max_length=150, blank=True)
+    email = models.CharField(max_length=320, blank=True)
+    instansi = models.CharField(max_length=200, blank=True)
+    jabatan = models.CharField(max_length=200, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    message = models.CharField(max_length=300, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["upload", "row_number"]
+        constraints = [models.UniqueConstraint(fields=["upload", "row_number"], name="import_row_once")]
+        indexes = [models.Index(fields=["upload", "outcome"], name="import_row_outcome")]
+
+    def __str__(self) -> str:
+        return f"{self.upload_id}#{self.row_number} {self.outcome}"
+
+
+class CohortEvent(models.Model):
+    """The audit trail: who enrolled or removed whom, when, and from which upload."""
+
+    class Action(models.TextChoices):
+        ENROLLED = "enrolled", _("Enrolled")
+        REMOVED = "removed", _("Removed")
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    upload = models.ForeignKey(EnrolmentImport, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["cohort", "-at"], name="cohort_event_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.learner_id}"

@@ -1,0 +1,90 @@
+"""Reads for organisers. Every cohort, upload and participant list is scoped here, through
+literasi.selectors.provinces_managed_by: anything outside the user's provinces does not exist."""
+
+from __future__ import annotations
+
+from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from courses.models import Enrolment, LessonProgress
+from literasi.models import User
+from literasi.selectors import provinces_managed_by
+from quizzes.models import Attempt
+
+from .models import Cohort, CohortEvent, EnrolmentImport
+
+
+def cohorts_visible_to(user: User) -> QuerySet[Cohort]:
+    return Cohort.objects.filter(province__in=provinces_managed_by(user))
+
+
+def cohort_for(*, user: User, cohort_id: int) -> Cohort:
+    cohort = cohorts_visible_to(user).select_related("province", "course").filter(pk=cohort_id).first()
+    if cohort is None:
+        raise Http404
+    return cohort
+
+
+def upload_for(*, user: User, upload_id: int) -> EnrolmentImport:
+    upload = (
+        EnrolmentImport.objects.select_related("cohort", "cohort__province", "cohort__course", "uploaded_by")
+        .filter(pk=upload_id, cohort__in=cohorts_visible_to(user))
+        .first()
+    )
+    if upload is None:
+        raise Http404
+    return upload
+
+
+def cohort_list(*, user: User) -> QuerySet[Cohort]:
+    return (
+        cohorts_visible_to(user)
+        .select_related("province", "course")
+        .annotate(participants=Count("enrolments", filter=Q(enrolments__removed_at__isnull=True)))
+        .order_by("province_id", "-year", "-sequence")
+    )
+
+
+STATUS_FILTERS = {
+    "completed": Q(completed_at__isnull=False),
+    "in_progress": Q(completed_at__isnull=True, lessons_done__gt=0),
+    "not_started": Q(completed_at__isnull=True, lessons_done=0),
+}
+
+
+def participants(*, cohort: Cohort, search: str = "", status: str = "") -> QuerySet[Enrolment]:
+    """The cohort's participants with their progress, in one query whatever their number."""
+    lessons_done = (
+        LessonProgress.objects.filter(user_id=OuterRef("user_id"), lesson__course_id=cohort.course_id,
+                                      lesson__is_published=True)
+        .values("user_id").annotate(n=Count("pk")).values("n")
+    )  # fmt: skip
+    best_score = (
+        Attempt.objects.filter(user_id=OuterRef("user_id"), quiz__course_id=cohort.course_id, score__isnull=False)
+        .values("user_id")
+        .annotate(best=Max("score"))
+        .values("best")
+    )
+    rows = (
+        Enrolment.objects.active()
+        .filter(cohort=cohort)
+        .select_related("user")
+        .annotate(
+            lessons_done=Coalesce(Subquery(lessons_done, output_field=IntegerField()), 0),
+            best_score=Subquery(best_score, output_field=IntegerField()),
+        )
+        .order_by("user__full_name", "pk")
+    )
+    if search.strip():
+        term = search.strip()
+        rows = rows.filter(
+            Q(user__full_name__icontains=term) | Q(user__email__icontains=term) | Q(user__nip__icontains=term)
+        )
+    if status in STATUS_FILTERS:
+        rows = rows.filter(STATUS_FILTERS[status])
+    return rows
+
+
+def recent_events(*, cohort: Cohort, limit: int = 20) -> QuerySet[CohortEvent]:
+    return cohort.events.select_related("learner", "actor", "upload")[:limit]

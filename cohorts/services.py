@@ -1,0 +1,412 @@
+"""Every state change about cohorts: creating them, bulk enrolment from a file, adding and
+removing participants, invitations. Province scoping is checked with literasi.selectors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from courses.models import Course, Enrolment
+from literasi.models import EmployeeKind, Province, User
+from literasi.nip import validate_nip
+from literasi.selectors import user_manages_province
+
+from .models import Cohort, CohortEvent, EnrolmentImport, ImportRow
+from .spreadsheets import Row, SpreadsheetError, read_rows
+
+PROGRESS_EVERY = 1000
+CHUNK = 1000
+
+
+def _require_manager(user: User, province_code: str) -> None:
+    if not user_manages_province(user, province_code):
+        raise PermissionDenied
+
+
+# --- Cohorts -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def cohort_create(
+    *,
+    organiser: User,
+    province: Province,
+    course: Course,
+    name: str,
+    year: int,
+    start_date: dt.date,
+    end_date: dt.date,
+    capacity: int,
+    status: str = Cohort.Status.DRAFT,
+) -> Cohort:
+    """Create a cohort numbered next for its province, course and year. Organisers of the province
+    and national admins only (PermissionDenied otherwise)."""
+    _require_manager(organiser, province.code)
+    last = (
+        Cohort.objects.select_for_update()
+        .filter(province=province, course=course, year=year)
+        .aggregate(last=Max("sequence"))["last"]
+    )
+    return Cohort.objects.create(
+        province=province, course=course, name=name, year=year, sequence=(last or 0) + 1,
+        start_date=start_date, end_date=end_date, capacity=capacity, status=status, created_by=organiser,
+    )  # fmt: skip
+
+
+# --- Row validation (one rule set for uploads and for adding one participant) ---------------------
+
+
+@dataclass
+class Outcome:
+    row: Row
+    outcome: str
+    message: str = ""
+    user_id: int | None = None
+    nip: str = ""
+    email: str = ""
+
+
+def _check_nip(raw: str) -> str:
+    """The 18 digits of a NIP or NI PPPK; ValidationError naming the rule that failed."""
+    try:
+        return validate_nip(raw)
+    except ValidationError as error:
+        if error.code != "nip_tmt_month":
+            raise
+        return validate_nip(raw, pppk=True)  # an NI PPPK: its digits 13-14 are not a month
+
+
+def rows_validate(*, cohort: Cohort, rows: list[Row]) -> list[Outcome]:
+    """What enrolling each row into ``cohort`` would do, with errors in the user's language.
+
+    Reads only (a few queries per thousand rows); nothing is written. Used by uploads, by their
+    confirmation (again, inside the applying transaction) and by adding one participant.
+    """
+    outcomes: list[Outcome] = []
+    seen_email: dict[str, int] = {}
+    seen_nip: dict[str, int] = {}
+    for row in rows:
+        result = Outcome(row=row, outcome=ImportRow.Outcome.NEW)
+        outcomes.append(result)
+        email = row.email.strip().lower()
+        result.email = email
+        try:
+            validate_email(email)
+        except ValidationError:
+            result.outcome, result.message = ImportRow.Outcome.ERROR, _("The email address is not valid.")
+            continue
+        if row.nip.strip():
+            try:
+                result.nip = _check_nip(row.nip)
+            except ValidationError as error:
+                result.outcome, result.message = ImportRow.Outcome.ERROR, str(error.messages[0])
+                continue
+        if email in seen_email:
+            result.outcome = ImportRow.Outcome.ERROR
+            result.message = _("Duplicate in the file: the same email as row %(row)d.") % {"row": seen_email[email]}
+            continue
+        if result.nip and result.nip in seen_nip:
+            result.outcome = ImportRow.Outcome.ERROR
+            result.message = _("Duplicate in the file: the same NIP as row %(row)d.") % {"row": seen_nip[result.nip]}
+            continue
+        seen_email[email] = row.number
+        if result.nip:
+            seen_nip[result.nip] = row.number
+
+    valid = [o for o in outcomes if o.outcome != ImportRow.Outcome.ERROR]
+    by_email: dict[str, tuple[int, str | None]] = {}
+    by_nip: dict[str, int] = {}
+    for chunk in _chunks(valid, CHUNK):
+        for pk, email, nip in User.objects.filter(email__in=[o.email for o in chunk]).values_list("pk", "email", "nip"):
+            by_email[email] = (pk, nip)
+        nips = [o.nip for o in chunk if o.nip]
+        by_nip.update(dict(User.objects.filter(nip__in=nips).values_list("nip", "pk")))
+    user_ids = {pk for pk, _nip in by_email.values()}
+    enrolments = {}
+    for chunk in _chunks(list(user_ids), CHUNK):
+        for enrolment in Enrolment.objects.filter(course_id=cohort.course_id, user_id__in=chunk).select_related(
+            "cohort"
+        ):
+            enrolments[enrolment.user_id] = enrolment
+
+    places = cohort.capacity - Enrolment.objects.active().filter(cohort=cohort).count()
+    for result in valid:
+        existing = by_email.get(result.email)
+        if existing is None:
+            if result.nip and result.nip in by_nip:
+                result.outcome = ImportRow.Outcome.ERROR
+                result.message = _("This NIP is already used by an account with another email address.")
+                continue
+            if not result.row.full_name.strip():
+                result.outcome, result.message = ImportRow.Outcome.ERROR, _("The name is empty.")
+                continue
+        else:
+            result.user_id, registered_nip = existing
+            if result.nip and registered_nip and registered_nip != result.nip:
+                result.outcome = ImportRow.Outcome.ERROR
+                result.message = _("The NIP differs from the one registered for this email address.")
+                continue
+            enrolment = enrolments.get(result.user_id)
+            if enrolment is not None and enrolment.removed_at is None:
+                if enrolment.cohort_id == cohort.pk:
+                    result.outcome = ImportRow.Outcome.ALREADY
+                    continue
+                if enrolment.cohort_id is not None:
+                    result.outcome = ImportRow.Outcome.ERROR
+                    result.message = _("Already a participant of another cohort of this course (%(cohort)s).") % {
+                        "cohort": enrolment.cohort.name
+                    }
+                    continue
+            result.outcome = ImportRow.Outcome.LINKED
+        if places <= 0:
+            result.outcome, result.message = ImportRow.Outcome.ERROR, _("The cohort is full.")
+            continue
+        places -= 1
+    return outcomes
+
+
+def _chunks(items: list, size: int) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# --- Uploads -------------------------------------------------------------------------------------
+
+
+def import_create(*, cohort: Cohort, uploaded_by: User, file: UploadedFile) -> EnrolmentImport:
+    """Keep the uploaded file (for audit) and check it in the background (batch queue)."""
+    from .tasks import import_validate_task
+
+    _require_manager(uploaded_by, cohort.province_id)
+    upload = EnrolmentImport.objects.create(
+        cohort=cohort, uploaded_by=uploaded_by, file=file, original_name=file.name[:255]
+    )
+    transaction.on_commit(lambda: import_validate_task.delay(upload.pk))
+    return upload
+
+
+def import_validate(*, upload_id: int) -> None:
+    """Read the upload and record every row's outcome; nothing is enrolled. Safe to repeat."""
+    upload = EnrolmentImport.objects.select_related("cohort").filter(pk=upload_id).first()
+    if upload is None or upload.state != EnrolmentImport.State.VALIDATING:
+        return
+    try:
+        with upload.file.open("rb") as fh:
+            rows = read_rows(fh.read(), upload.original_name)
+    except SpreadsheetError as error:
+        EnrolmentImport.objects.filter(pk=upload.pk).update(state=EnrolmentImport.State.FAILED, error=str(error))
+        return
+    EnrolmentImport.objects.filter(pk=upload.pk).update(total_rows=len(rows), processed_rows=0)
+    outcomes = rows_validate(cohort=upload.cohort, rows=rows)
+    with transaction.atomic():
+        ImportRow.objects.filter(upload=upload).delete()
+        for start in range(0, len(outcomes), PROGRESS_EVERY):
+            chunk = outcomes[start : start + PROGRESS_EVERY]
+            ImportRow.objects.bulk_create(
+                ImportRow(upload=upload, row_number=o.row.number, nip=o.nip or o.row.nip[:30], full_name=o.row.full_name[:150],
+                          email=o.email[:320], instansi=o.row.instansi[:200], jabatan=o.row.jabatan[:200],
+                          outcome=o.outcome, message=o.message[:300], user_id=o.user_id)
+                for o in chunk
+            )  # fmt: skip
+        counts = _count(outcomes)
+        EnrolmentImport.objects.filter(pk=upload.pk).update(
+            state=EnrolmentImport.State.READY, processed_rows=len(rows), counts=counts
+        )
+
+
+def _count(outcomes: list[Outcome]) -> dict[str, int]:
+    counts = dict.fromkeys(ImportRow.Outcome.values, 0)
+    for o in outcomes:
+        counts[o.outcome] += 1
+    return counts
+
+
+def import_confirm(*, upload: EnrolmentImport, actor: User) -> None:
+    """Ask for a checked upload to be applied (in the background, batch queue). Safe to repeat."""
+    from .tasks import import_apply_task
+
+    _require_manager(actor, upload.cohort.province_id)
+    updated = EnrolmentImport.objects.filter(pk=upload.pk, state=EnrolmentImport.State.READY).update(
+        state=EnrolmentImport.State.APPLYING, processed_rows=0
+    )
+    if updated:
+        transaction.on_commit(lambda: import_apply_task.delay(upload.pk, actor.pk))
+
+
+def import_apply(*, upload_id: int, actor_id: int) -> None:
+    """Enrol the valid rows of a confirmed upload, all in one transaction.
+
+    The rows are checked again inside the transaction (someone may have enrolled meanwhile), so
+    what is applied is always consistent; rows already in the cohort change nothing, so applying
+    the same file twice enrols nobody twice. Invitations are sent after the commit.
+    """
+    upload = EnrolmentImport.objects.select_related("cohort").filter(pk=upload_id).first()
+    if upload is None or upload.state != EnrolmentImport.State.APPLYING:
+        return
+    rows = [
+        Row(
+            number=r.row_number, nip=r.nip, full_name=r.full_name, email=r.email, instansi=r.instansi, jabatan=r.jabatan
+        )
+        for r in upload.rows.all()
+    ]
+    with transaction.atomic():
+        Cohort.objects.select_for_update().get(pk=upload.cohort_id)  # one apply per cohort at a time
+        outcomes = rows_validate(cohort=upload.cohort, rows=rows)
+        new_user_ids = _enrol(cohort=upload.cohort, outcomes=outcomes, actor_id=actor_id, upload=upload)
+        EnrolmentImport.objects.filter(pk=upload.pk).update(
+            state=EnrolmentImport.State.APPLIED, applied_at=timezone.now(), processed_rows=len(rows),
+            counts=_count(outcomes),
+        )  # fmt: skip
+        linked = [o.user_id for o in outcomes if o.outcome == ImportRow.Outcome.LINKED]
+        transaction.on_commit(lambda: _send_invitations(upload.cohort_id, new_user_ids, linked))
+
+
+def _enrol(*, cohort: Cohort, outcomes: list[Outcome], actor_id: int, upload: EnrolmentImport | None) -> list[int]:
+    """Create the accounts and enrolments the outcomes call for; returns the new accounts' ids."""
+    now = timezone.now()
+    new = [o for o in outcomes if o.outcome == ImportRow.Outcome.NEW]
+    users = []
+    for o in new:
+        user = User(
+            email=o.email, full_name=o.row.full_name.strip()[:150], nip=o.nip or None,
+            employee_kind=EmployeeKind.PNS if o.nip else EmployeeKind.OTHER, instansi=o.row.instansi[:200],
+            jabatan=o.row.jabatan[:200], province_id=cohort.province_id, date_joined=now,
+        )  # fmt: skip
+        user.set_unusable_password()
+        users.append(user)
+    User.objects.bulk_create(users, batch_size=CHUNK)
+    if users and users[0].pk is None:  # backends that do not return ids (not PostgreSQL/SQLite)
+        users = list(User.objects.filter(email__in=[u.email for u in users]))
+    EmailAddress.objects.bulk_create(
+        (EmailAddress(user=u, email=u.email, primary=True, verified=False) for u in users), batch_size=CHUNK
+    )
+    for o, user in zip(new, users, strict=True):
+        o.user_id = user.pk
+
+    linked = [o for o in outcomes if o.outcome == ImportRow.Outcome.LINKED]
+    existing = {
+        e.user_id: e
+        for chunk in _chunks([o.user_id for o in linked], CHUNK)
+        for e in Enrolment.objects.filter(course_id=cohort.course_id, user_id__in=chunk)
+    }
+    to_update = []
+    for o in linked:
+        enrolment = existing.get(o.user_id)
+        if enrolment is not None:
+            enrolment.cohort_id, enrolment.removed_at, enrolment.province_id = cohort.pk, None, cohort.province_id
+            to_update.append(enrolment)
+    Enrolment.objects.bulk_update(to_update, ["cohort", "removed_at", "province"], batch_size=CHUNK)
+    Enrolment.objects.bulk_create(
+        (
+            Enrolment(user_id=o.user_id, course_id=cohort.course_id, cohort=cohort, province_id=cohort.province_id,
+                      enrolled_at=now)
+            for o in new + [o for o in linked if o.user_id not in existing]
+        ),
+        batch_size=CHUNK,
+    )  # fmt: skip
+    CohortEvent.objects.bulk_create(
+        (
+            CohortEvent(cohort=cohort, action=CohortEvent.Action.ENROLLED, learner_id=o.user_id, actor_id=actor_id,
+                        upload=upload, at=now)
+            for o in new + linked
+        ),
+        batch_size=CHUNK,
+    )  # fmt: skip
+    return [u.pk for u in users]
+
+
+# --- One participant -----------------------------------------------------------------------------
+
+
+class ParticipantRefused(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@transaction.atomic
+def participant_add(*, cohort: Cohort, actor: User, email: str, full_name: str = "", nip: str = "",
+                    instansi: str = "", jabatan: str = "") -> Outcome:  # fmt: skip
+    """Enrol one person by hand, under the same rules as an upload row."""
+    _require_manager(actor, cohort.province_id)
+    Cohort.objects.select_for_update().get(pk=cohort.pk)
+    row = Row(number=1, nip=nip, full_name=full_name, email=email, instansi=instansi, jabatan=jabatan)
+    outcome = rows_validate(cohort=cohort, rows=[row])[0]
+    if outcome.outcome == ImportRow.Outcome.ERROR:
+        raise ParticipantRefused(outcome.message)
+    if outcome.outcome == ImportRow.Outcome.ALREADY:
+        return outcome
+    new_ids = _enrol(cohort=cohort, outcomes=[outcome], actor_id=actor.pk, upload=None)
+    linked = [outcome.user_id] if outcome.outcome == ImportRow.Outcome.LINKED else []
+    transaction.on_commit(lambda: _send_invitations(cohort.pk, new_ids, linked))
+    return outcome
+
+
+@transaction.atomic
+def participant_remove(*, cohort: Cohort, actor: User, learner_id: int) -> bool:
+    """Take a participant out of the cohort. Their progress stays; they lose access. Safe to repeat."""
+    _require_manager(actor, cohort.province_id)
+    removed = Enrolment.objects.active().filter(cohort=cohort, user_id=learner_id).update(removed_at=timezone.now())
+    if removed:
+        CohortEvent.objects.create(cohort=cohort, action=CohortEvent.Action.REMOVED, learner_id=learner_id, actor=actor)
+    return bool(removed)
+
+
+# --- Invitations ---------------------------------------------------------------------------------
+
+
+def _send_invitations(cohort_id: int, new_user_ids: list[int], linked_user_ids: list[int]) -> None:
+    from .tasks import invitations_send_task
+
+    if new_user_ids or linked_user_ids:
+        invitations_send_task.delay(cohort_id, new_user_ids, linked_user_ids)
+
+
+def invitations_send(*, cohort_id: int, new_user_ids: list[int], linked_user_ids: list[int]) -> int:
+    """Email new participants a link to set their password, and existing ones that they were
+    enrolled. In Indonesian. Returns how many emails were sent."""
+    from allauth.account.forms import default_token_generator
+    from allauth.account.utils import user_pk_to_url_str
+    from django.conf import settings
+    from django.core.mail import get_connection, send_mass_mail
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+    from django.utils import translation
+
+    cohort = Cohort.objects.select_related("course", "province").get(pk=cohort_id)
+    messages = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for kind, ids in (("invitation", new_user_ids), ("enrolled", linked_user_ids)):
+            for chunk in _chunks(ids, CHUNK):
+                for user in User.objects.filter(pk__in=chunk):
+                    context = {"user": user, "cohort": cohort, "site_url": settings.SITE_URL}
+                    if kind == "invitation":
+                        key = default_token_generator.make_token(user)
+                        path = reverse(
+                            "account_reset_password_from_key", kwargs={"uidb36": user_pk_to_url_str(user), "key": key}
+                        )
+                        context["link"] = settings.SITE_URL + path
+                    else:
+                        context["link"] = settings.SITE_URL + reverse("courses:detail", args=[cohort.course.slug])
+                    subject = render_to_string(f"cohorts/email/{kind}_subject.txt", context).strip()
+                    body = render_to_string(f"cohorts/email/{kind}_message.txt", context)
+                    messages.append((subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
+    connection = get_connection()
+    for chunk in _chunks(messages, 200):
+        send_mass_mail(chunk, connection=connection)
+    return len(messages)
+
+
+def email_verified_by_password_set(*, user: User, email: str | None = None) -> None:
+    """A password set from a link sent to the address proves the address (invited participants)."""
+    EmailAddress.objects.filter(user=user, primary=True, verified=False).update(verified=True)

@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from literasi.selectors import provinces_managed_by
+
+from . import exports, selectors, services
+from .forms import CohortForm, ParticipantFilterForm, ParticipantForm, UploadForm
+from .models import EnrolmentImport, ImportRow
+from .spreadsheets import MAX_BYTES
+
+
+@login_required
+def cohort_create(request: HttpRequest) -> HttpResponse:
+    provinces = provinces_managed_by(request.user)
+    if not provinces.exists():
+        raise Http404
+    form = CohortForm(request.POST or None, provinces=provinces, initial={"year": timezone.localdate().year})
+    if request.method == "POST" and form.is_valid():
+        cohort = services.cohort_create(organiser=request.user, **form.cleaned_data)
+        messages.success(request, _("The cohort was created."))
+        return redirect("cohorts:detail", cohort_id=cohort.pk)
+    return render(request, "cohorts/cohort_form.html", {"form": form})
+
+
+@login_required
+def cohort_detail(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    cohort = selectors.cohort_for(user=request.user, cohort_id=cohort_id)
+    filters = ParticipantFilterForm(request.GET or None)
+    search, status = "", ""
+    if filters.is_valid():
+        search, status = filters.cleaned_data["q"], filters.cleaned_data["status"]
+    rows = selectors.participants(cohort=cohort, search=search, status=status)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "cohorts/cohort_detail.html",
+        {
+            "cohort": cohort,
+            "page": page,
+            "filters": filters,
+            "query": request.GET.urlencode(),
+            "upload_form": UploadForm(),
+            "participant_form": ParticipantForm(),
+            "events": selectors.recent_events(cohort=cohort),
+            "uploads": cohort.imports.select_related("uploaded_by")[:10],
+            "lesson_total": cohort.course.lessons.filter(is_published=True).count(),
+        },
+    )
+
+
+@login_required
+def cohort_export(request: HttpRequest, cohort_id: int, fmt: str) -> HttpResponse:
+    cohort = selectors.cohort_for(user=request.user, cohort_id=cohort_id)
+    if fmt not in {"csv", "xlsx"}:
+        raise Http404
+    rows = selectors.participants(cohort=cohort, search=request.GET.get("q", ""), status=request.GET.get("status", ""))
+    name = f"peserta-{cohort.province_id}-{cohort.year}-{cohort.sequence:04d}"
+    if fmt == "xlsx":
+        response = HttpResponse(
+            exports.as_xlsx(rows), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+    else:
+        response = HttpResponse(exports.as_csv(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+@login_required
+@require_POST
+def upload_create(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    cohort = selectors.cohort_for(user=request.user, cohort_id=cohort_id)
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose a CSV or XLSX file to upload."))
+        return redirect("cohorts:detail", cohort_id=cohort.pk)
+    if form.cleaned_data["file"].size > MAX_BYTES:
+        messages.error(
+            request, _("The file is larger than %(mb)d MB; split it into smaller files.") % {"mb": MAX_BYTES // 2**20}
+        )
+        return redirect("cohorts:detail", cohort_id=cohort.pk)
+    upload = services.import_create(cohort=cohort, uploaded_by=request.user, file=form.cleaned_data["file"])
+    return redirect("cohorts:upload", upload_id=upload.pk)
+
+
+def _upload_context(request: HttpRequest, upload: EnrolmentImport) -> dict:
+    rows = upload.rows.all()
+    show = request.GET.get("show", "")
+    if show in ImportRow.Outcome.values:
+        rows = rows.filter(outcome=show)
+    return {"upload": upload, "cohort": upload.cohort, "page": Paginator(rows, 100).get_page(request.GET.get("page")),
+            "show": show, "outcomes": ImportRow.Outcome.choices}  # fmt: skip
+
+
+@login_required
+def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
+    upload = selectors.upload_for(user=request.user, upload_id=upload_id)
+    return render(request, "cohorts/upload_detail.html", _upload_context(request, upload))
+
+
+@login_required
+def upload_status(request: HttpRequest, upload_id: int) -> HttpResponse:
+    """The progress panel alone, polled by htmx while a file is checked or applied."""
+    upload = selectors.upload_for(user=request.user, upload_id=upload_id)
+    return render(request, "cohorts/_upload_panel.html", _upload_context(request, upload))
+
+
+@login_required
+@require_POST
+def upload_confirm(request: HttpRequest, upload_id: int) -> HttpResponse:
+    upload = selectors.upload_for(user=request.user, upload_id=upload_id)
+    services.import_confirm(upload=upload, actor=request.user)
+    return redirect("cohorts:upload", upload_id=upload.pk)
+
+
+@login_required
+@require_POST
+def participant_add(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    cohort = selectors.cohort_for(user=request.user, cohort_id=cohort_id)
+    form = ParticipantForm(request.POST)
+    if form.is_valid():
+        try:
+            outcome = services.participant_add(cohort=cohort, actor=request.user, **form.cleaned_data)
+        except services.ParticipantRefused as refusal:
+            messages.error(request, refusal.message)
+        else:
+            if outcome.outcome == ImportRow.Outcome.ALREADY:
+                messages.info(request, _("%(email)s is already in this cohort.") % {"email": outcome.email})
+            else:
+                messages.success(request, _("%(email)s was enrolled.") % {"email": outcome.email})
+    else:
+        messages.error(request, _("Enter the participant's email address."))
+    return redirect("cohorts:detail", cohort_id=cohort.pk)
+
+
+@login_required
+@require_POST
+def participant_remove(request: HttpRequest, cohort_id: int, user_id: int) -> HttpResponse:
+    cohort = selectors.cohort_for(user=request.user, cohort_id=cohort_id)
+    if services.participant_remove(cohort=cohort, actor=request.user, learner_id=user_id):
+        messages.success(request, _("The participant was removed from the cohort. Their progress is kept."))
+    return redirect("cohorts:detail", cohort_id=cohort.pk)
