@@ -22,7 +22,7 @@ from literasi.nip import validate_nip
 from literasi.selectors import user_manages_province
 
 from .models import Cohort, CohortEvent, EnrolmentImport, ImportRow
-from .spreadsheets import Row, SpreadsheetError, read_rows
+from .spreadsheets import NIP_LOST_IN_EXCEL, Row, SpreadsheetError, read_rows
 
 PROGRESS_EVERY = 1000
 CHUNK = 1000
@@ -104,6 +104,13 @@ def rows_validate(*, cohort: Cohort, rows: list[Row]) -> list[Outcome]:
             validate_email(email)
         except ValidationError:
             result.outcome, result.message = ImportRow.Outcome.ERROR, _("The email address is not valid.")
+            continue
+        if row.nip == NIP_LOST_IN_EXCEL:
+            result.outcome = ImportRow.Outcome.ERROR
+            result.message = _(
+                "The NIP was stored by Excel as a number and lost its last digits. Format the NIP column as "
+                "Text and type it again."
+            )
             continue
         if row.nip.strip():
             try:

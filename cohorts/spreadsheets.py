@@ -31,6 +31,9 @@ HEADERS = {
     "jabatan": "jabatan", "namajabatan": "jabatan", "position": "jabatan", "jabatanterakhir": "jabatan",
 }  # fmt: skip
 REQUIRED = ("full_name", "email")
+# Excel keeps 15 significant digits: an 18-digit NIP typed into a number cell has lost its last
+# digits before the file reaches us. Such a cell is marked, and its row refused with the reason.
+NIP_LOST_IN_EXCEL = "!excel-number"
 FIELDS = ("nip", "full_name", "email", "instansi", "jabatan")
 
 
@@ -90,6 +93,9 @@ def _rows(table: Iterator[list[object]]) -> Iterator[Row]:
                 _("The file has more than %(max)d rows; split it into smaller files.") % {"max": MAX_ROWS}
             )
         cells = {field: _cell(values[i]) if i < len(values) else "" for field, i in columns.items()}
+        raw_nip = values[columns["nip"]] if "nip" in columns and columns["nip"] < len(values) else None
+        if isinstance(raw_nip, int | float) and not isinstance(raw_nip, bool) and abs(raw_nip) >= 10**15:
+            cells["nip"] = NIP_LOST_IN_EXCEL
         yield Row(number=number, **{field: cells.get(field, "") for field in FIELDS})
 
 

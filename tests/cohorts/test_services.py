@@ -1,0 +1,178 @@
+"""Bulk enrolment: every row's outcome before anything is written, one transaction to apply,
+nothing twice, invitations after."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.db import IntegrityError
+from django.utils import translation
+
+from cohorts import services
+from cohorts.models import CohortEvent, ImportRow
+from courses.models import Enrolment
+from literasi.models import User
+
+from ..factories import UserFactory
+from .conftest import confirm_and_apply, make_cohort, upload_and_check
+
+pytestmark = pytest.mark.django_db
+
+GOOD = [
+    "19860926 201505 1 001;Ni Luh Putu Ayu;ayu@baliprov.go.id;Diskominfos;Pranata Komputer",
+    ";Bayu Prasetyo;bayu@contoh.go.id;BPSDM;Widyaiswara",
+]
+
+
+def outcomes(upload) -> list[tuple[int, str, str]]:
+    return list(upload.rows.order_by("row_number").values_list("row_number", "outcome", "message"))
+
+
+def test_cohorts_are_numbered_per_province_course_and_year(cohort_jabar, organiser_jabar, jabar, course) -> None:
+    second = make_cohort(organiser_jabar, jabar, course, name="Angkatan II")
+    next_year = make_cohort(organiser_jabar, jabar, course, name="2027", year=2027)
+    assert (cohort_jabar.sequence, second.sequence, next_year.sequence) == (1, 2, 1)
+
+
+def test_an_organiser_cannot_create_a_cohort_in_another_province(organiser_jabar, bali, course) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        make_cohort(organiser_jabar, bali, course)
+
+
+def test_the_preview_lists_every_outcome_and_writes_nothing(cohort_jabar, organiser_jabar) -> None:
+    UserFactory(email="lama@contoh.go.id", full_name="Sudah Punya Akun", nip=None)
+    UserFactory(email="pemilik.nip@contoh.go.id", nip="198501012010011002")
+    users_before = User.objects.count()
+    with translation.override("id"):
+        upload = upload_and_check(cohort_jabar, organiser_jabar, [
+            *GOOD,
+            ";Sudah Punya Akun;LAMA@contoh.go.id;;",                      # existing account, linked
+            "198602302015052001;Tanggal Salah;salah.tgl@contoh.go.id;;",  # NIP: birth date
+            "1986 0926;Pendek;pendek@contoh.go.id;;",                     # NIP: length
+            "198609262015053001;Kelamin;kelamin@contoh.go.id;;",          # NIP: sex digit
+            ";Bukan Email;bukan-email;;",                                 # malformed email
+            ";Ganda;ayu@baliprov.go.id;;",                                # duplicate email in the file
+            "198501012010011002;Orang Lain;baru@contoh.go.id;;",          # NIP of another account
+        ])  # fmt: skip
+    assert upload.state == "ready" and upload.counts == {"new": 2, "linked": 1, "already": 0, "error": 6}
+    rows = {n: (o, m) for n, o, m in outcomes(upload)}
+    assert rows[2][0] == rows[3][0] == "new" and rows[4][0] == "linked"
+    assert "Tanggal lahir" in rows[5][1]
+    assert "18 digit" in rows[6][1]
+    assert "jenis kelamin" in rows[7][1]
+    assert "email tidak valid" in rows[8][1].lower()
+    assert "baris 2" in rows[9][1]
+    assert "NIP ini sudah dipakai" in rows[10][1]
+    assert not Enrolment.objects.exists() and User.objects.count() == users_before  # nothing written yet
+
+
+def test_confirming_applies_the_valid_rows_and_invites_in_indonesian(cohort_jabar, organiser_jabar,
+                                                                   django_capture_on_commit_callbacks) -> None:  # fmt: skip
+    existing = UserFactory(email="lama@contoh.go.id")
+    upload = upload_and_check(cohort_jabar, organiser_jabar, [*GOOD, ";Lama;lama@contoh.go.id;;", ";X;bukan;;"])
+    with django_capture_on_commit_callbacks(execute=True):
+        upload = confirm_and_apply(upload, organiser_jabar)
+    assert upload.state == "applied"
+    enrolled = Enrolment.objects.filter(cohort=cohort_jabar)
+    assert sorted(enrolled.values_list("user__email", flat=True)) == ["ayu@baliprov.go.id", "bayu@contoh.go.id",
+                                                                      existing.email]  # fmt: skip
+    assert set(enrolled.values_list("province_id", flat=True)) == {"32"}
+    ayu = User.objects.get(email="ayu@baliprov.go.id")
+    assert (ayu.full_name, ayu.nip, ayu.instansi, ayu.has_usable_password()) == (
+        "Ni Luh Putu Ayu", "198609262015051001", "Diskominfos", False)  # fmt: skip
+    # Audit: who enrolled whom, from which upload.
+    events = CohortEvent.objects.filter(cohort=cohort_jabar, action="enrolled")
+    assert events.count() == 3 and set(events.values_list("actor", "upload")) == {(organiser_jabar.pk, upload.pk)}
+    # Invitations: new accounts get a link to set a password, the existing one a notice.
+    by_to = {m.to[0]: m for m in mail.outbox}
+    assert "/akun/password/reset/key/" in by_to["ayu@baliprov.go.id"].body
+    assert "Netralitas ASN" in by_to["ayu@baliprov.go.id"].subject
+    assert "kata sandi" in by_to["ayu@baliprov.go.id"].body.lower()
+    assert "/akun/password/reset/key/" not in by_to[existing.email].body
+
+
+def test_uploading_the_same_file_again_changes_nothing(cohort_jabar, organiser_jabar) -> None:
+    confirm_and_apply(upload_and_check(cohort_jabar, organiser_jabar, GOOD), organiser_jabar)
+    users, enrolments = User.objects.count(), Enrolment.objects.count()
+    again = upload_and_check(cohort_jabar, organiser_jabar, GOOD)
+    assert again.counts["already"] == 2 and again.counts["new"] == 0
+    confirm_and_apply(again, organiser_jabar)
+    assert (User.objects.count(), Enrolment.objects.count()) == (users, enrolments)
+
+
+def test_a_full_cohort_refuses_the_rows_beyond_its_capacity(organiser_jabar, jabar, course) -> None:
+    small = make_cohort(organiser_jabar, jabar, course, capacity=1)
+    upload = upload_and_check(small, organiser_jabar, GOOD)
+    assert [o for _, o, _ in outcomes(upload)] == ["new", "error"]
+    with translation.override("id"):
+        assert "penuh" in str(upload.rows.get(row_number=3).message) or "full" in upload.rows.get(row_number=3).message
+
+
+def test_a_failure_while_applying_leaves_nothing_half_written(cohort_jabar, organiser_jabar, monkeypatch) -> None:
+    upload = upload_and_check(cohort_jabar, organiser_jabar, GOOD)
+    services.import_confirm(upload=upload, actor=organiser_jabar)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise IntegrityError("disk full, say")
+
+    monkeypatch.setattr(CohortEvent.objects, "bulk_create", broken)  # the last step of the apply
+    with pytest.raises(IntegrityError):
+        services.import_apply(upload_id=upload.pk, actor_id=organiser_jabar.pk)
+    assert not Enrolment.objects.exists()
+    assert not User.objects.filter(email__in=["ayu@baliprov.go.id", "bayu@contoh.go.id"]).exists()
+    upload.refresh_from_db()
+    assert upload.state == "applying"  # a retry of the task applies it whole
+
+
+def test_a_participant_in_another_cohort_of_the_course_is_refused(cohort_jabar, organiser_jabar, jabar, course) -> None:
+    confirm_and_apply(upload_and_check(cohort_jabar, organiser_jabar, GOOD[:1]), organiser_jabar)
+    other = make_cohort(organiser_jabar, jabar, course, name="Angkatan II")
+    upload = upload_and_check(other, organiser_jabar, GOOD[:1])
+    assert upload.counts["error"] == 1
+
+
+def test_add_and_remove_one_participant_keeps_progress(cohort_jabar, organiser_jabar) -> None:
+    from courses.models import LessonProgress
+    from courses.services import lesson_complete
+
+    outcome = services.participant_add(cohort=cohort_jabar, actor=organiser_jabar, email="satu@contoh.go.id",
+                                       full_name="Satu Orang")  # fmt: skip
+    assert outcome.outcome == ImportRow.Outcome.NEW
+    enrolment = Enrolment.objects.get(user__email="satu@contoh.go.id")
+    lesson_complete(enrolment=enrolment, lesson=cohort_jabar.course.lessons.first())
+    assert services.participant_remove(cohort=cohort_jabar, actor=organiser_jabar, learner_id=enrolment.user_id)
+    enrolment.refresh_from_db()
+    assert enrolment.removed_at is not None
+    assert LessonProgress.objects.filter(user_id=enrolment.user_id).count() == 1  # kept
+    assert list(CohortEvent.objects.values_list("action", flat=True)) == ["removed", "enrolled"]
+    # Added back: the same enrolment, progress included.
+    services.participant_add(cohort=cohort_jabar, actor=organiser_jabar, email="satu@contoh.go.id")
+    enrolment.refresh_from_db()
+    assert enrolment.removed_at is None and Enrolment.objects.filter(user_id=enrolment.user_id).count() == 1
+
+
+def test_a_removed_participant_loses_access_to_a_closed_course(client, cohort_jabar, organiser_jabar) -> None:
+    services.participant_add(cohort=cohort_jabar, actor=organiser_jabar, email="akses@contoh.go.id", full_name="A")
+    learner = User.objects.get(email="akses@contoh.go.id")
+    client.force_login(learner)
+    url = f"/kursus/{cohort_jabar.course.slug}/materi/materi-1/"
+    assert client.get(url).status_code == 200
+    services.participant_remove(cohort=cohort_jabar, actor=organiser_jabar, learner_id=learner.pk)
+    assert client.get(url).status_code == 404
+
+
+def test_setting_the_password_from_the_invitation_verifies_the_address(client, cohort_jabar, organiser_jabar,
+                                                                        django_capture_on_commit_callbacks) -> None:  # fmt: skip
+    import re
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.participant_add(cohort=cohort_jabar, actor=organiser_jabar, email="undangan@contoh.go.id",
+                                 full_name="Undangan")  # fmt: skip
+    link = re.search(r"https?://[^/\s]+(/akun/password/reset/key/\S+/)", mail.outbox[-1].body).group(1)
+    form_url = client.get(link)["Location"]
+    response = client.post(form_url, {"password1": "Sandi-Baru-Kuat-1", "password2": "Sandi-Baru-Kuat-1"})
+    assert response.status_code == 302
+    response = client.post("/akun/login/", {"login": "undangan@contoh.go.id", "password": "Sandi-Baru-Kuat-1"})
+    assert response.status_code == 302 and "confirm-email" not in response["Location"]
