@@ -73,10 +73,6 @@ class EnrolmentImport(models.Model):
     def __str__(self) -> str:
         return f"{self.original_name} → {self.cohort}"
 
-    @property
-    def percent(self) -> int:
-        return round(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
-
 
 class ImportRow(models.Model):
     """One row of an upload with the outcome it will have (or had)."""

@@ -4,10 +4,11 @@ removing participants, invitations. Province scoping is checked with literasi.se
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
@@ -26,6 +27,26 @@ from .spreadsheets import NIP_LOST_IN_EXCEL, Row, SpreadsheetError, read_rows
 
 PROGRESS_EVERY = 1000
 CHUNK = 1000
+PROGRESS_TTL = 60 * 60
+
+
+def _progress_key(upload_id: int) -> str:
+    return f"upload-progress:{upload_id}"
+
+
+def upload_progress(*, upload: EnrolmentImport) -> int:
+    """Rows processed so far, for the progress bar. Kept in the cache while the work runs
+    (the applying transaction cannot show its progress in the database before it commits)."""
+    if upload.state in (EnrolmentImport.State.VALIDATING, EnrolmentImport.State.APPLYING):
+        return int(cache.get(_progress_key(upload.pk)) or 0)
+    return upload.processed_rows
+
+
+def _reporter(upload_id: int, *, offset: int = 0, weight: float = 1.0) -> Callable[[int], None]:
+    def report(done: int) -> None:
+        cache.set(_progress_key(upload_id), offset + int(done * weight), PROGRESS_TTL)
+
+    return report
 
 
 def _require_manager(user: User, province_code: str) -> None:
@@ -86,7 +107,7 @@ def _check_nip(raw: str) -> str:
         return validate_nip(raw, pppk=True)  # an NI PPPK: its digits 13-14 are not a month
 
 
-def rows_validate(*, cohort: Cohort, rows: list[Row]) -> list[Outcome]:
+def rows_validate(*, cohort: Cohort, rows: list[Row], progress: Callable[[int], None] | None = None) -> list[Outcome]:
     """What enrolling each row into ``cohort`` would do, with errors in the user's language.
 
     Reads only (a few queries per thousand rows); nothing is written. Used by uploads, by their
@@ -133,11 +154,15 @@ def rows_validate(*, cohort: Cohort, rows: list[Row]) -> list[Outcome]:
     valid = [o for o in outcomes if o.outcome != ImportRow.Outcome.ERROR]
     by_email: dict[str, tuple[int, str | None]] = {}
     by_nip: dict[str, int] = {}
+    done = len(outcomes) - len(valid)
     for chunk in _chunks(valid, CHUNK):
         for pk, email, nip in User.objects.filter(email__in=[o.email for o in chunk]).values_list("pk", "email", "nip"):
             by_email[email] = (pk, nip)
         nips = [o.nip for o in chunk if o.nip]
         by_nip.update(dict(User.objects.filter(nip__in=nips).values_list("nip", "pk")))
+        done += len(chunk)
+        if progress is not None:
+            progress(done)
     user_ids = {pk for pk, _nip in by_email.values()}
     enrolments = {}
     for chunk in _chunks(list(user_ids), CHUNK):
@@ -214,11 +239,13 @@ def import_validate(*, upload_id: int) -> None:
         EnrolmentImport.objects.filter(pk=upload.pk).update(state=EnrolmentImport.State.FAILED, error=str(error))
         return
     EnrolmentImport.objects.filter(pk=upload.pk).update(total_rows=len(rows), processed_rows=0)
-    outcomes = rows_validate(cohort=upload.cohort, rows=rows)
+    outcomes = rows_validate(cohort=upload.cohort, rows=rows, progress=_reporter(upload.pk, weight=0.5))
     with transaction.atomic():
         ImportRow.objects.filter(upload=upload).delete()
+        report = _reporter(upload.pk, offset=len(rows) // 2, weight=0.5)
         for start in range(0, len(outcomes), PROGRESS_EVERY):
             chunk = outcomes[start : start + PROGRESS_EVERY]
+            report(start + len(chunk))
             ImportRow.objects.bulk_create(
                 ImportRow(upload=upload, row_number=o.row.number, nip=o.nip or o.row.nip[:30], full_name=o.row.full_name[:150],
                           email=o.email[:320], instansi=o.row.instansi[:200], jabatan=o.row.jabatan[:200],
@@ -247,6 +274,7 @@ def import_confirm(*, upload: EnrolmentImport, actor: User) -> None:
         state=EnrolmentImport.State.APPLYING, processed_rows=0
     )
     if updated:
+        cache.set(_progress_key(upload.pk), 0, PROGRESS_TTL)
         transaction.on_commit(lambda: import_apply_task.delay(upload.pk, actor.pk))
 
 
@@ -268,8 +296,9 @@ def import_apply(*, upload_id: int, actor_id: int) -> None:
     ]
     with transaction.atomic():
         Cohort.objects.select_for_update().get(pk=upload.cohort_id)  # one apply per cohort at a time
-        outcomes = rows_validate(cohort=upload.cohort, rows=rows)
+        outcomes = rows_validate(cohort=upload.cohort, rows=rows, progress=_reporter(upload.pk, weight=0.5))
         new_user_ids = _enrol(cohort=upload.cohort, outcomes=outcomes, actor_id=actor_id, upload=upload)
+        cache.set(_progress_key(upload.pk), len(rows), PROGRESS_TTL)
         EnrolmentImport.objects.filter(pk=upload.pk).update(
             state=EnrolmentImport.State.APPLIED, applied_at=timezone.now(), processed_rows=len(rows),
             counts=_count(outcomes),

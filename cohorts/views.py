@@ -95,8 +95,10 @@ def _upload_context(request: HttpRequest, upload: EnrolmentImport) -> dict:
     show = request.GET.get("show", "")
     if show in ImportRow.Outcome.values:
         rows = rows.filter(outcome=show)
+    done = services.upload_progress(upload=upload)
+    percent = round(100 * done / upload.total_rows) if upload.total_rows else 0
     return {"upload": upload, "cohort": upload.cohort, "page": Paginator(rows, 100).get_page(request.GET.get("page")),
-            "show": show, "outcomes": ImportRow.Outcome.choices}  # fmt: skip
+            "show": show, "outcomes": ImportRow.Outcome.choices, "percent": min(percent, 100)}  # fmt: skip
 
 
 @login_required
