@@ -84,6 +84,17 @@ def cohort_create(
     )  # fmt: skip
 
 
+@transaction.atomic
+def cohort_update(*, organiser: User, cohort: Cohort, **fields: object) -> Cohort:
+    """Change a cohort's name, dates, capacity or status (its province, course and number stay)."""
+    _require_manager(organiser, cohort.province_id)
+    for name in ("name", "start_date", "end_date", "capacity", "status"):
+        if name in fields:
+            setattr(cohort, name, fields[name])
+    cohort.save()
+    return cohort
+
+
 # --- Row validation (one rule set for uploads and for adding one participant) ---------------------
 
 
@@ -151,6 +162,10 @@ def rows_validate(*, cohort: Cohort, rows: list[Row], progress: Callable[[int], 
         if result.nip:
             seen_nip[result.nip] = row.number
 
+    if cohort.status == Cohort.Status.CLOSED:
+        for result in outcomes:
+            if result.outcome != ImportRow.Outcome.ERROR:
+                result.outcome, result.message = ImportRow.Outcome.ERROR, _("The cohort is closed.")
     valid = [o for o in outcomes if o.outcome != ImportRow.Outcome.ERROR]
     by_email: dict[str, tuple[int, str | None]] = {}
     by_nip: dict[str, int] = {}

@@ -8,6 +8,7 @@ app_name = "cohorts"
 urlpatterns = [
     path("angkatan/baru/", views.cohort_create, name="create"),
     path("angkatan/<int:cohort_id>/", views.cohort_detail, name="detail"),
+    path("angkatan/<int:cohort_id>/ubah/", views.cohort_edit, name="edit"),
     path("angkatan/<int:cohort_id>/ekspor.<str:fmt>", views.cohort_export, name="export"),
     path("angkatan/<int:cohort_id>/unggah/", views.upload_create, name="upload_create"),
     path("angkatan/<int:cohort_id>/peserta/tambah/", views.participant_add, name="participant_add"),

@@ -31,6 +31,19 @@ def cohort_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def cohort_edit(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    cohort = selectors.cohort_for(user=request.user, cohort_id=cohort_id)
+    form = CohortForm(request.POST or None, instance=cohort, provinces=provinces_managed_by(request.user))
+    for locked in ("province", "course", "year"):
+        form.fields[locked].disabled = True
+    if request.method == "POST" and form.is_valid():
+        services.cohort_update(organiser=request.user, cohort=cohort, **form.cleaned_data)
+        messages.success(request, _("The cohort was saved."))
+        return redirect("cohorts:detail", cohort_id=cohort.pk)
+    return render(request, "cohorts/cohort_form.html", {"form": form, "cohort": cohort})
+
+
+@login_required
 def cohort_detail(request: HttpRequest, cohort_id: int) -> HttpResponse:
     cohort = selectors.cohort_for(user=request.user, cohort_id=cohort_id)
     filters = ParticipantFilterForm(request.GET or None)

@@ -134,3 +134,18 @@ def test_participant_list_makes_a_fixed_number_of_queries(client, organiser_jaba
     # user, cohort, participant count, participants, lessons total, events, uploads
     with django_assert_num_queries(7):
         client.get(f"/penyelenggara/angkatan/{cohort_jabar.pk}/")
+
+
+def test_an_organiser_edits_and_closes_a_cohort_and_a_closed_one_takes_nobody(client, organiser_jabar,
+                                                                              cohort_jabar, organiser_bali) -> None:  # fmt: skip
+    client.force_login(organiser_bali)
+    assert client.get(f"/penyelenggara/angkatan/{cohort_jabar.pk}/ubah/").status_code == 404
+    client.force_login(organiser_jabar)
+    response = client.post(f"/penyelenggara/angkatan/{cohort_jabar.pk}/ubah/", {
+        "name": "Angkatan I (diubah)", "start_date": "2026-12-01", "end_date": "2026-12-31", "capacity": 10,
+        "status": "closed", "province": "51"})  # fmt: skip
+    assert response.status_code == 302
+    cohort_jabar.refresh_from_db()
+    assert (cohort_jabar.name, cohort_jabar.status, cohort_jabar.province_id) == ("Angkatan I (diubah)", "closed", "32")
+    with pytest.raises(services.ParticipantRefused, match="ditutup"):
+        services.participant_add(cohort=cohort_jabar, actor=organiser_jabar, email="telat@contoh.go.id", full_name="T")
