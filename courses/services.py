@@ -234,6 +234,9 @@ WHERE user_id = %s AND course_id = %s AND completed_at IS NULL AND removed_at IS
 """
 
 
+_LOCK_ENROLMENT = "SELECT id FROM {enrolment} WHERE user_id = %s AND course_id = %s FOR UPDATE"
+
+
 def enrolment_refresh_completion(*, enrolment: Enrolment) -> bool:
     """The one place a course becomes completed: all published lessons done and every required
     quiz passed. Sets ``completed_at`` once and never takes a completion back. Returns True if
@@ -258,8 +261,9 @@ def enrolment_refresh_completion(*, enrolment: Enrolment) -> bool:
     )
     now = timezone.now()
     u, c = enrolment.user_id, enrolment.course_id
-    list(Enrolment.objects.select_for_update().filter(user_id=u, course_id=c).values_list("pk"))
     with connection.cursor() as cursor:
+        if connection.features.has_select_for_update:  # SQLite serialises writers anyway
+            cursor.execute(_LOCK_ENROLMENT.format(enrolment=Enrolment._meta.db_table), [u, c])
         cursor.execute(sql, [now, u, c, c, True, u, c, True, True, u, True])
         completed = cursor.rowcount
     if completed:
