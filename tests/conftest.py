@@ -3,12 +3,12 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
-import socket
 
 import pytest
 from django.apps import apps as django_apps
 from django.core.cache import cache
 
+from bench.common import free_port, port_answers  # noqa: F401 - shared with the benchmarks
 from literasi.models import Province, User
 from literasi.process_cache import ProcessCache
 from literasi.services import organiser_assign
@@ -23,20 +23,6 @@ def service_missing(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"CI requires it: {reason}")
     pytest.skip(reason)
-
-
-def port_answers(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(autouse=True)

@@ -101,7 +101,7 @@ class RedisServer:
             stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10
-        while not port_answers("127.0.0.1", self.port):
+        while not port_answers(self.port):
             if time.monotonic() > deadline:
                 raise RuntimeError("private redis-server did not start")
             time.sleep(0.05)
