@@ -7,7 +7,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .models import Course, Enrolment, Lesson
-from .services import course_save_from_admin, lesson_save_from_admin
+from .services import course_lessons_changed, course_save_from_admin, lesson_save_from_admin
 
 
 class LessonInline(admin.TabularInline):
@@ -40,6 +40,10 @@ class CourseAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Course, form, change: bool) -> None:
         course_save_from_admin(course=obj)
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        course_lessons_changed(course=form.instance)  # minutes, JP and the cached structure
 
 
 @admin.register(Lesson)

@@ -68,3 +68,21 @@ def test_an_edit_reaches_learners_at_once_despite_the_page_cache(
         )  # fmt: skip
     client.force_login(learner)
     assert client.get(url).status_code == 404
+
+
+def test_editing_lessons_inline_on_the_course_updates_its_minutes(client, national_admin) -> None:
+    course = course_with_lessons(2)
+    lessons = list(course.lessons.order_by("order"))
+    client.force_login(national_admin)
+    data = {"title": course.title, "slug": course.slug, "summary": "", "pillars": '["aman-digital"]',
+            "status": "published", "enrolment": "open", "order": 0, "description_md": "",
+            "lessons-TOTAL_FORMS": "2", "lessons-INITIAL_FORMS": "2", "lessons-MIN_NUM_FORMS": "0",
+            "lessons-MAX_NUM_FORMS": "1000"}  # fmt: skip
+    for n, lesson in enumerate(lessons):
+        data |= {f"lessons-{n}-id": lesson.pk, f"lessons-{n}-course": course.pk, f"lessons-{n}-order": lesson.order,
+                 f"lessons-{n}-title": lesson.title, f"lessons-{n}-slug": lesson.slug, f"lessons-{n}-minutes": 45,
+                 f"lessons-{n}-is_published": "on"}  # fmt: skip
+    response = client.post(f"/admin/courses/course/{course.pk}/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
+    course.refresh_from_db()
+    assert (course.minutes, course.jp) == (90, 2)
