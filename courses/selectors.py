@@ -7,7 +7,7 @@ import itertools
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -86,17 +86,19 @@ class Outline:
 
 
 def outline_for(*, course: Course, user: User) -> Outline:
-    """The published lessons in order, each marked done or not for ``user``. One query."""
-    lessons = Lesson.objects.filter(course=course, is_published=True).order_by("order", "pk")
-    if user.is_authenticated:
-        lessons = lessons.annotate(done=Exists(LessonProgress.objects.filter(user=user, lesson=OuterRef("pk"))))
-    rows = lessons.values("id", "slug", "title", "minutes", *(["done"] if user.is_authenticated else []))
-    return Outline([OutlineEntry(done=row.pop("done", False), **row) for row in rows])
+    """The published lessons in order, marked done for a learner enrolled in the course.
+
+    The same read as the lesson page: the cached course structure and ``learner_state``.
+    """
+    structure = course_structure(slug=course.slug)
+    if not user.is_authenticated:
+        return _outline(structure, done=set())
+    return learner_state(user=user, structure=structure)[1]
 
 
-def lesson_body(*, course: Course, slug: str) -> Lesson:
+def lesson_body(*, course_id: int, slug: str) -> Lesson:
     lesson = (
-        Lesson.objects.filter(course=course, slug=slug, is_published=True)
+        Lesson.objects.filter(course_id=course_id, slug=slug, is_published=True)
         .only("id", "slug", "title", "minutes", "body_html", "course_id")
         .first()
     )
@@ -296,8 +298,11 @@ def learner_state(*, user: User, structure: CourseStructure) -> tuple[Enrolment 
             last_activity_at=_aware(last_activity_at),
             completed_at=_aware(completed_at),
         )
-    done = {row[4] for row in rows if row[4] is not None}
-    return enrolment, Outline(
+    return enrolment, _outline(structure, done={row[4] for row in rows if row[4] is not None})
+
+
+def _outline(structure: CourseStructure, *, done: set[int]) -> Outline:
+    return Outline(
         [
             OutlineEntry(id=e.id, slug=e.slug, title=e.title, minutes=e.minutes, done=e.id in done, url=e.url)
             for e in structure.lessons

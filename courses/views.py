@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -64,11 +63,12 @@ def _enrolment_or_refuse(
 
 @login_required
 def course_resume(request: HttpRequest, slug: str) -> HttpResponse:
-    course = selectors.course_published(slug=slug)
-    enrolment = _enrolment_or_refuse(request, course, selectors.enrolment_of(user=request.user, course=course))
+    course = selectors.course_structure(slug=slug)
+    enrolment, outline = selectors.learner_state(user=request.user, structure=course)
+    enrolment = _enrolment_or_refuse(request, course, enrolment)
     if isinstance(enrolment, HttpResponse):
         return enrolment
-    resume = selectors.outline_for(course=course, user=request.user).resume(enrolment.last_lesson_id)
+    resume = outline.resume(enrolment.last_lesson_id)
     if resume is None:
         return redirect("courses:detail", slug=course.slug)
     return redirect("courses:lesson", slug=course.slug, lesson=resume.slug)
@@ -100,20 +100,17 @@ def lesson_detail(request: HttpRequest, slug: str, lesson: str) -> HttpResponse:
 @login_required
 @require_POST
 def lesson_complete(request: HttpRequest, slug: str, lesson: str) -> HttpResponse:
-    course = selectors.course_published(slug=slug)
-    enrolment = _enrolment_or_refuse(request, course, selectors.enrolment_of(user=request.user, course=course))
+    course = selectors.course_structure(slug=slug)
+    enrolment, outline = selectors.learner_state(user=request.user, structure=course)
+    enrolment = _enrolment_or_refuse(request, course, enrolment)
     if isinstance(enrolment, HttpResponse):
         return enrolment
-    body = selectors.lesson_body(course=course, slug=lesson)
-    if services.lesson_complete(enrolment=enrolment, lesson=body):
-        messages.success(request, _("Congratulations, you have completed this course!"))
-        return redirect("courses:detail", slug=course.slug)
-    outline = selectors.outline_for(course=course, user=request.user)
     index = outline.position(lesson)
-    following = outline.lessons[index + 1] if index + 1 < len(outline.lessons) else None
-    if following is not None:
-        return redirect("courses:lesson", slug=course.slug, lesson=following.slug)
-    return redirect(reverse("courses:detail", kwargs={"slug": course.slug}))
+    if services.lesson_complete(enrolment=enrolment, lesson=selectors.lesson_body(course_id=course.id, slug=lesson)):
+        messages.success(request, _("Congratulations, you have completed this course!"))
+        return redirect(course.url)
+    following = course.lessons[index + 1] if index + 1 < len(course.lessons) else None
+    return redirect(following.url if following is not None else course.url)
 
 
 @login_required

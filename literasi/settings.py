@@ -283,8 +283,8 @@ else:
     }
 # Celery's Django fixup closes the database connection before and after every task unless this
 # is set: a new PostgreSQL connection per grade cost more than the grading (bench/grading.py).
-# Connections are instead checked before each task the way Django checks them for a request
-# (literasi.celery: CONN_MAX_AGE and health checks), so a restarted database is still noticed.
+# Instead, before each task, literasi.celery drops connections past CONN_MAX_AGE or that saw an
+# error (tasks retry database errors), so a restarted database is still noticed.
 CELERY_DB_REUSE_MAX = 10_000
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE

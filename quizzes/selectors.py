@@ -4,23 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef
 from django.http import Http404
 
 from literasi.models import User
 from literasi.process_cache import ProcessCache
 
 from .models import Attempt, Option, Question, Quiz
-
-
-def required_quizzes_passed(*, user_id: int, course_id: int) -> bool:
-    """Whether the learner has a passing graded attempt at every published required quiz. One query."""
-    counts = Quiz.objects.filter(course_id=course_id, is_published=True, required=True).aggregate(
-        required=Count("pk"),
-        passed=Count("pk", filter=Exists(Attempt.objects.filter(quiz=OuterRef("pk"), user_id=user_id, passed=True))),
-    )
-    return counts["passed"] >= counts["required"]
-
 
 _answer_keys: ProcessCache[dict[int, frozenset[int]]] = ProcessCache(ttl=3600)
 
