@@ -104,6 +104,7 @@ class Outcome:
     outcome: str
     message: str = ""
     user_id: int | None = None
+    enrolment_id: int | None = None  # the learner's existing enrolment in the course, to attach
     nip: str = ""
     email: str = ""
 
@@ -204,6 +205,7 @@ def rows_validate(*, cohort: Cohort, rows: list[Row], progress: Callable[[int], 
                 result.message = _("The NIP differs from the one registered for this email address.")
                 continue
             enrolment = enrolments.get(result.user_id)
+            result.enrolment_id = enrolment.pk if enrolment is not None else None
             if enrolment is not None and enrolment.removed_at is None:
                 if enrolment.cohort_id == cohort.pk:
                     result.outcome = ImportRow.Outcome.ALREADY
@@ -335,9 +337,7 @@ def _enrol(*, cohort: Cohort, outcomes: list[Outcome], actor_id: int, upload: En
         )  # fmt: skip
         user.set_unusable_password()
         users.append(user)
-    User.objects.bulk_create(users, batch_size=CHUNK)
-    if users and users[0].pk is None:  # backends that do not return ids (not PostgreSQL/SQLite)
-        users = list(User.objects.filter(email__in=[u.email for u in users]))
+    User.objects.bulk_create(users, batch_size=CHUNK)  # PostgreSQL and SQLite return the new ids
     EmailAddress.objects.bulk_create(
         (EmailAddress(user=u, email=u.email, primary=True, verified=False) for u in users), batch_size=CHUNK
     )
@@ -345,23 +345,16 @@ def _enrol(*, cohort: Cohort, outcomes: list[Outcome], actor_id: int, upload: En
         o.user_id = user.pk
 
     linked = [o for o in outcomes if o.outcome == ImportRow.Outcome.LINKED]
-    existing = {
-        e.user_id: e
-        for chunk in _chunks([o.user_id for o in linked], CHUNK)
-        for e in Enrolment.objects.filter(course_id=cohort.course_id, user_id__in=chunk)
-    }
-    to_update = []
-    for o in linked:
-        enrolment = existing.get(o.user_id)
-        if enrolment is not None:
-            enrolment.cohort_id, enrolment.removed_at, enrolment.province_id = cohort.pk, None, cohort.province_id
-            to_update.append(enrolment)
-    Enrolment.objects.bulk_update(to_update, ["cohort", "removed_at", "province"], batch_size=CHUNK)
+    # Linked learners with an enrolment in the course (self-enrolled, or removed from a cohort)
+    # keep it, and its progress; the others get one.
+    attach = [o.enrolment_id for o in linked if o.enrolment_id is not None]
+    for chunk in _chunks(attach, CHUNK):
+        Enrolment.objects.filter(pk__in=chunk).update(cohort=cohort, removed_at=None, province_id=cohort.province_id)
     Enrolment.objects.bulk_create(
         (
             Enrolment(user_id=o.user_id, course_id=cohort.course_id, cohort=cohort, province_id=cohort.province_id,
                       enrolled_at=now)
-            for o in new + [o for o in linked if o.user_id not in existing]
+            for o in new + [o for o in linked if o.enrolment_id is None]
         ),
         batch_size=CHUNK,
     )  # fmt: skip
