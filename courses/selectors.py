@@ -6,15 +6,13 @@ import datetime
 import itertools
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import SafeString
-from django.utils.translation import get_language
 
+from literasi.db import prepared_cursor
 from literasi.models import User
 from literasi.process_cache import ProcessCache
 
@@ -187,7 +185,7 @@ class CourseStructure:
     enrolment: str
     url: str
     lessons: tuple[LessonEntry, ...]
-    # Which build this is, so parts rendered from an older build are never mixed with it.
+    # Which build this is, so pages rendered from an older build are never served with it.
     build: int = field(default_factory=lambda: next(_builds))
 
     @property
@@ -222,58 +220,31 @@ def _build_structure(slug: str) -> CourseStructure:
 
 
 def course_structure_forget(*, slug: str) -> None:
-    """Drop a course's structure (and its rendered lesson parts) from this process after commit."""
-
-    transaction.on_commit(lambda: structures.forget(slug))  # parts are keyed by the structure's build
-
-
-@dataclass(frozen=True)
-class LessonParts:
-    """The parts of a lesson page that are the same for every learner, rendered once
-    (templates/courses/lesson_parts/); lesson_detail.html puts the learner's progress between them."""
-
-    title: str
-    head: SafeString
-    article: SafeString
-    pager: SafeString
+    """Drop a course's structure from this process after commit (and with it its kept lesson
+    pages, whose variants name the structure's build)."""
+    transaction.on_commit(lambda: structures.forget(slug))
 
 
-lesson_parts: ProcessCache[dict[str, LessonParts]] = ProcessCache(ttl=30)
-
-
-def lesson_page_parts(*, structure: CourseStructure, index: int) -> LessonParts:
-    """Lesson ``index`` of the course, rendered in the current language (cached per process)."""
-
-    def render_all() -> dict[str, LessonParts]:
-        total = len(structure.lessons)
-        parts = {}
-        for i, lesson in enumerate(structure.lessons):
-            context = {
-                "course": structure,
-                "lesson": lesson,
-                "number": i + 1,
-                "total": total,
-                "previous": structure.lessons[i - 1] if i > 0 else None,
-                "next": structure.lessons[i + 1] if i + 1 < total else None,
-            }
-            parts[lesson.slug] = LessonParts(
-                title=f"{lesson.title} · {structure.title}",
-                head=render_to_string("courses/lesson_parts/head.html", context),
-                article=render_to_string("courses/lesson_parts/article.html", context),
-                pager=render_to_string("courses/lesson_parts/pager.html", context),
-            )
-        return parts
-
-    rendered = lesson_parts.get_or_build(f"{structure.slug}:{get_language()}:{structure.build}", render_all)
-    return rendered[structure.lessons[index].slug]
+def lesson_page_context(*, structure: CourseStructure, index: int, done: bool) -> dict[str, object]:
+    """What lesson ``index``'s page shows besides the learner's progress: the same for everyone."""
+    lessons, total = structure.lessons, len(structure.lessons)
+    return {
+        "course": structure,
+        "lesson": lessons[index],
+        "number": index + 1,
+        "total": total,
+        "previous": lessons[index - 1] if index > 0 else None,
+        "next": lessons[index + 1] if index + 1 < total else None,
+        "done": done,
+    }
 
 
 def learner_state(*, user: User, structure: CourseStructure) -> tuple[Enrolment | None, Outline]:
     """The learner's enrolment in the course and the outline marked with what they have done.
 
     One query (the enrolment joined to the learner's progress on this course's lessons), in
-    plain SQL: this is the lesson page's only per-learner read, and the ORM's compilation cost
-    more than the query itself.
+    plain SQL and prepared on PostgreSQL: this is the lesson page's only per-learner read, and
+    both the ORM's compilation and PostgreSQL's planning cost more than running it.
     """
     lesson_ids = [entry.id for entry in structure.lessons] or [0]
     enrolments, progress = Enrolment._meta.db_table, LessonProgress._meta.db_table
@@ -284,7 +255,7 @@ def learner_state(*, user: User, structure: CourseStructure) -> tuple[Enrolment 
         f"ON p.user_id = e.user_id AND p.lesson_id IN ({placeholders}) "
         f"WHERE e.user_id = %s AND e.course_id = %s AND e.removed_at IS NULL"
     )
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, [*lesson_ids, user.pk, structure.id])
         rows = cursor.fetchall()
     enrolment = None

@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from literasi.page_shells import render_shell
 from quizzes import selectors as quiz_selectors
 
 from . import selectors, services
@@ -82,19 +87,21 @@ def lesson_detail(request: HttpRequest, slug: str, lesson: str) -> HttpResponse:
     if isinstance(enrolment, HttpResponse):
         return enrolment
     index = outline.position(lesson)
-    body = course.lessons[index]
-    services.lesson_visit(enrolment=enrolment, lesson_id=body.id)
-    return render(
+    services.lesson_visit(enrolment=enrolment, lesson_id=course.lessons[index].id)
+    done = outline.lessons[index].done
+    # The busiest page: kept per variant in this process, with the progress bar as a hole.
+    return render_shell(
         request,
         "courses/lesson_detail.html",
-        {
-            "lesson": body,
-            "parts": selectors.lesson_page_parts(structure=course, index=index),
-            "entry": outline.lessons[index],
-            "outline": outline,
-            "is_last": index + 1 == len(outline.lessons),
-        },
+        selectors.lesson_page_context(structure=course, index=index, done=done),
+        variant=f"{course.slug}:{course.build}:{index}:{done}",
+        holes={"progress": _progress_bar(get_language(), outline.percent, outline.done_count, len(outline.lessons))},
     )
+
+
+@functools.lru_cache(maxsize=512)
+def _progress_bar(language: str, percent: int, done: int, total: int) -> str:
+    return render_to_string("courses/_progress.html", {"percent": percent, "done": done, "total": total})
 
 
 @login_required

@@ -29,7 +29,7 @@ def broker_ok(timeout: float = 2.0) -> bool:
 WORKERS_CACHE_SECONDS = 10
 
 
-def workers_answering(timeout: float = 0.5) -> int:
+def workers_answering(timeout: float = 1.0) -> int:
     """Whether a worker answers a ping (1) or not (0).
 
     The ping returns at the first answer; the result is cached for a few seconds, so load

@@ -36,8 +36,13 @@ class ProcessCache(Generic[T]):
         if item is not None and item[0] > time.monotonic():
             return item[1]
         value = build()
+        now = time.monotonic()
         with self._lock:
-            self._items[key] = (time.monotonic() + self.ttl, value)
+            # Builds are rare, so this is when entries nobody asks for any more (an old build's
+            # pages, say) are dropped.
+            for stale in [k for k, (expires, _) in self._items.items() if expires <= now]:
+                del self._items[stale]
+            self._items[key] = (now + self.ttl, value)
         return value
 
     def forget(self, key: str) -> None:

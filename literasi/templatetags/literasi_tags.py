@@ -6,22 +6,25 @@ from django.templatetags.static import static
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from literasi.page_shells import nav_variant
+
 register = template.Library()
 
-# The navigation depends only on the language and the person's roles, so each variant is rendered
-# once per process: it is on every page, and rendering it each time cost more than the lesson.
+# The navigation depends only on nav_variant (the language and the person's roles), so each variant
+# is rendered once per process: it is on every page, and rendering it each time cost more than the lesson.
 _NAV_CACHE: dict[tuple, SafeString] = {}
 
 
 @register.simple_tag(takes_context=True)
 def site_nav(context: template.Context) -> SafeString:
-    user = context["request"].user
-    roles = context["roles"]
-    key = (get_language(), user.is_authenticated, roles.is_organiser, roles.is_national_admin)
+    request = context["request"]
+    key = nav_variant(request)
     html = _NAV_CACHE.get(key)
     if html is None:
         html = mark_safe(  # noqa: S308 - rendered from our own template
-            render_to_string("partials/nav.html", {"authenticated": user.is_authenticated, "roles": roles})
+            render_to_string(
+                "partials/nav.html", {"authenticated": request.user.is_authenticated, "roles": context["roles"]}
+            )
         )
         _NAV_CACHE[key] = html
     return html

@@ -139,14 +139,14 @@ def test_pages_that_list_make_a_fixed_number_of_queries(client, learner, size, d
         client.get("/kursus/saya/")
 
 
-def test_a_new_lesson_opens_while_other_processes_still_hold_old_parts(client, learner, course) -> None:
+def test_a_new_lesson_opens_while_other_processes_still_hold_old_pages(client, learner, course) -> None:
     from courses.selectors import structures
     from courses.services import lesson_save_from_admin
 
     enrolment_create(user=learner, course=course)
     client.force_login(learner)
-    assert client.get(lesson_url(course, 1)).status_code == 200  # structure and parts cached
+    assert client.get(lesson_url(course, 1)).status_code == 200  # structure and page kept
     lesson_save_from_admin(lesson=LessonFactory.build(course=course, slug="materi-4", title="Materi 4", order=4))
-    structures.clear()  # what another process sees when its structure expires before its parts
+    structures.clear()  # what another process sees when its structure expires before its kept pages
     response = client.get(lesson_url(course, 4))
     assert response.status_code == 200 and "Materi 4 dari 4" in response.content.decode()
