@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import itertools
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -12,7 +11,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from literasi.db import prepared_cursor
+from literasi.db import fetchall_prepared
 from literasi.models import User
 from literasi.process_cache import ProcessCache
 
@@ -163,7 +162,6 @@ def my_courses(*, user: User) -> list[MyCourse]:
 # only the learner's own rows from the database.
 
 structures: ProcessCache[CourseStructure] = ProcessCache(ttl=30)
-_builds = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -185,8 +183,9 @@ class CourseStructure:
     enrolment: str
     url: str
     lessons: tuple[LessonEntry, ...]
-    # Which build this is, so pages rendered from an older build are never served with it.
-    build: int = field(default_factory=lambda: next(_builds))
+    # Its lesson pages as rendered for each variant (literasi/page_shells.py): they are kept as
+    # long as the structure they were rendered from, and go with it.
+    pages: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def is_open(self) -> bool:
@@ -220,8 +219,7 @@ def _build_structure(slug: str) -> CourseStructure:
 
 
 def course_structure_forget(*, slug: str) -> None:
-    """Drop a course's structure from this process after commit (and with it its kept lesson
-    pages, whose variants name the structure's build)."""
+    """Drop a course's structure (and with it its kept lesson pages) from this process after commit."""
     transaction.on_commit(lambda: structures.forget(slug))
 
 
@@ -255,9 +253,7 @@ def learner_state(*, user: User, structure: CourseStructure) -> tuple[Enrolment 
         f"ON p.user_id = e.user_id AND p.lesson_id IN ({placeholders}) "
         f"WHERE e.user_id = %s AND e.course_id = %s AND e.removed_at IS NULL"
     )
-    with prepared_cursor() as cursor:
-        cursor.execute(sql, [*lesson_ids, user.pk, structure.id])
-        rows = cursor.fetchall()
+    rows = fetchall_prepared(sql, [*lesson_ids, user.pk, structure.id])
     enrolment = None
     if rows:
         pk, last_lesson_id, last_activity_at, completed_at, _ = rows[0]

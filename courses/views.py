@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import functools
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from literasi.page_shells import render_shell
+from literasi.process_cache import ProcessCache
 from quizzes import selectors as quiz_selectors
 
 from . import selectors, services
@@ -94,14 +93,21 @@ def lesson_detail(request: HttpRequest, slug: str, lesson: str) -> HttpResponse:
         request,
         "courses/lesson_detail.html",
         selectors.lesson_page_context(structure=course, index=index, done=done),
-        variant=f"{course.slug}:{course.build}:{index}:{done}",
-        holes={"progress": _progress_bar(get_language(), outline.percent, outline.done_count, len(outline.lessons))},
+        kept=course.pages,
+        variant=f"{index}:{done}",
+        holes={"progress": _progress_bar(outline)},
     )
 
 
-@functools.lru_cache(maxsize=512)
-def _progress_bar(language: str, percent: int, done: int, total: int) -> str:
-    return render_to_string("courses/_progress.html", {"percent": percent, "done": done, "total": total})
+_progress_bars: ProcessCache[str] = ProcessCache(ttl=3600)
+
+
+def _progress_bar(outline: selectors.Outline) -> str:
+    done, total = outline.done_count, len(outline.lessons)
+    return _progress_bars.get_or_build(
+        f"{get_language()}:{done}:{total}",
+        lambda: render_to_string("courses/_progress.html", {"percent": outline.percent, "done": done, "total": total}),
+    )
 
 
 @login_required

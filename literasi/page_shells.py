@@ -4,7 +4,7 @@ A lesson page is the same for every learner in the same situation: the same less
 navigation, and the lesson done or not. Only a few pieces differ per request: the CSRF token, the
 address the language switch returns to, the learner's progress bar. The page's template prints a
 marker (a *hole*) for each of them; the first request of a variant renders the template and keeps
-the result in the process, and every request fills the holes of that string.
+the result, and every request fills the holes of that string.
 
 Rendering with holes is the only path: a page with messages to show is rendered afresh, not kept,
 and its holes are filled the same way. So a kept page and a fresh render cannot differ.
@@ -16,8 +16,9 @@ their markers.
 
 from __future__ import annotations
 
+import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 
 from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse
@@ -27,28 +28,23 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from .process_cache import ProcessCache
 from .roles import roles_of
 
 # Random per process, so no lesson text or user input can contain a marker.
 _NONCE = secrets.token_hex(8)
+_MARKER = re.compile(rf"@@([a-z_]+)-{_NONCE}@@")
 
 
 def hole(name: str) -> SafeString:
     """The marker a template prints where ``name`` goes; it survives HTML escaping unchanged."""
-    return mark_safe(f"@@{name}-{_NONCE}@@")  # noqa: S308 - letters, digits and @ only
+    return mark_safe(f"@@{name}-{_NONCE}@@")  # noqa: S308 - letters, digits, _ and @ only
 
 
-_CSRF, _NEXT = hole("csrf"), hole("next")
-
-shells: ProcessCache[str] = ProcessCache(ttl=300)
-
-
-def nav_variant(request: HttpRequest) -> tuple[str, bool, bool, bool]:
+def nav_variant(request: HttpRequest) -> str:
     """What the site's header depends on: the language and who is looking (never their name)."""
     user = request.user
     roles = roles_of(user)
-    return (get_language(), user.is_authenticated, roles.is_organiser, roles.is_national_admin)
+    return f"{get_language()}|{user.is_authenticated:d}{roles.is_organiser:d}{roles.is_national_admin:d}"
 
 
 def render_shell(
@@ -56,26 +52,43 @@ def render_shell(
     template_name: str,
     context: Mapping[str, object],
     *,
+    kept: MutableMapping[str, str],
     variant: str,
     holes: Mapping[str, str],
 ) -> HttpResponse:
-    """Render ``template_name`` for ``request``, reusing this process's copy of the variant.
+    """Render ``template_name`` for ``request``, reusing the page kept in ``kept`` for the variant.
 
-    ``variant`` names everything in ``context`` that changes the output; the language and the
-    navigation are added here. ``holes`` maps each hole's name to its HTML for this request
-    (the template prints it as ``{{ holes.<name> }}``).
+    ``kept`` is where pages are kept: an object that lives as long as what they show (a course's
+    structure keeps its lesson pages, so they go when it does). ``variant`` names everything in
+    ``context`` that changes the output; the language and the navigation are added here.
+    ``holes`` maps each hole's name to its HTML for this request (the template prints it as
+    ``{{ holes.<name> }}``).
     """
-    markers = {name: hole(name) for name in holes}
-    full_context = {**context, "holes": markers, "csrf_token": _CSRF, "next_path": _NEXT}
+    full_context = {
+        **context,
+        "holes": {name: hole(name) for name in holes},
+        "csrf_token": hole("csrf"),
+        "next_path": hole("next"),
+    }
     if len(get_messages(request)):
         # Messages are shown once, to one person: never kept.
         html = render_to_string(template_name, full_context, request)
     else:
         key = f"{template_name}|{variant}|{nav_variant(request)}"
-        html = shells.get_or_build(key, lambda: render_to_string(template_name, full_context, request))
-    if _CSRF in html:
-        html = html.replace(_CSRF, get_token(request))  # also tells the middleware to set the cookie
-    html = html.replace(_NEXT, escape(request.get_full_path()))
-    for name, value in holes.items():
-        html = html.replace(markers[name], value)
-    return HttpResponse(html)
+        html = kept.get(key)
+        if html is None:
+            html = kept[key] = render_to_string(template_name, full_context, request)
+
+    filled = dict(holes)
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in filled:
+            if name == "csrf":  # one token for every form, as a fresh render gives
+                filled[name] = get_token(request)  # also tells the middleware to set the cookie
+            elif name == "next":
+                filled[name] = escape(request.get_full_path())
+        return filled[name]
+
+    # One pass, so nothing filled in (the address, say) is ever searched for markers.
+    return HttpResponse(_MARKER.sub(fill, html))

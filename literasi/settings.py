@@ -128,13 +128,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # Tests that use a real worker process need a test database the worker can open.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-literasi.sqlite3")}
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Only queries run through literasi.db.prepared_cursor are prepared (once per connection);
-    # Django's own queries stay unprepared. Turn off behind PgBouncer < 1.21 in transaction mode.
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
-        0 if env_bool("DATABASE_PREPARED_STATEMENTS", True) else None
-    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The lesson page's query is a prepared statement on PostgreSQL (literasi/db.py); Django's own
+# queries never are. Turn off in transaction mode behind PgBouncer < 1.22 (or max_prepared_statements 0).
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # The cache may live in another Redis database than the broker (clearing one never touches the other).

@@ -132,10 +132,10 @@ def broker(url: str) -> Iterator[None]:
         app.conf.broker_url, app.conf.broker_transport_options = saved
 
 
-def wait_until(predicate, *, timeout: float, message: str) -> None:
+def wait_until(predicate, *, timeout: float, message: str, every: float = 0.1) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return
-        time.sleep(0.1)
+        time.sleep(every)
     raise AssertionError(f"{message} (waited {timeout}s)")

@@ -7,42 +7,41 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from literasi.page_shells import nav_variant
+from literasi.process_cache import ProcessCache
 
 register = template.Library()
 
 # The navigation depends only on nav_variant (the language and the person's roles), so each variant
 # is rendered once per process: it is on every page, and rendering it each time cost more than the lesson.
-_NAV_CACHE: dict[tuple, SafeString] = {}
+_nav: ProcessCache[SafeString] = ProcessCache(ttl=3600)
 
 
 @register.simple_tag(takes_context=True)
 def site_nav(context: template.Context) -> SafeString:
     request = context["request"]
-    key = nav_variant(request)
-    html = _NAV_CACHE.get(key)
-    if html is None:
-        html = mark_safe(  # noqa: S308 - rendered from our own template
+    return _nav.get_or_build(
+        nav_variant(request),
+        lambda: mark_safe(  # noqa: S308 - rendered from our own template
             render_to_string(
                 "partials/nav.html", {"authenticated": request.user.is_authenticated, "roles": context["roles"]}
             )
-        )
-        _NAV_CACHE[key] = html
-    return html
+        ),
+    )
 
 
-_LANGUAGE_OPTIONS: dict[str, SafeString] = {}
+_language_options: ProcessCache[SafeString] = ProcessCache(ttl=3600)
 
 
 @register.simple_tag
 def language_options() -> SafeString:
     """The language switch's <option>s for the current language, rendered once per process."""
     current = get_language()
-    html = _LANGUAGE_OPTIONS.get(current)
-    if html is None:
-        html = _LANGUAGE_OPTIONS[current] = mark_safe(  # noqa: S308 - rendered from our own template
+    return _language_options.get_or_build(
+        current,
+        lambda: mark_safe(  # noqa: S308 - rendered from our own template
             render_to_string("partials/language_options.html", {"current": current})
-        )
-    return html
+        ),
+    )
 
 
 _STATIC_URLS: dict[str, str] = {}
