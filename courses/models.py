@@ -136,10 +136,6 @@ class Enrolment(models.Model):
     def __str__(self) -> str:
         return f"{self.user} · {self.course}"
 
-    @property
-    def is_completed(self) -> bool:
-        return self.completed_at is not None
-
 
 class LessonProgress(models.Model):
     """A lesson a learner has finished. Kept per learner, so it outlives any enrolment change."""

@@ -38,10 +38,8 @@ def course_published(*, slug: str) -> Course:
     return course
 
 
-def enrolment_of(*, user: User, course: Course) -> Enrolment | None:
-    if not user.is_authenticated:
-        return None
-    return Enrolment.objects.active().filter(user=user, course=course).first()
+def percent_done(done: int, total: int) -> int:
+    return round(100 * done / total) if total else 0
 
 
 @dataclass(frozen=True)
@@ -64,7 +62,7 @@ class Outline:
 
     @property
     def percent(self) -> int:
-        return round(100 * self.done_count / len(self.lessons)) if self.lessons else 0
+        return percent_done(self.done_count, len(self.lessons))
 
     def position(self, slug: str) -> int:
         for index, entry in enumerate(self.lessons):
@@ -82,28 +80,6 @@ class Outline:
         return next((entry for entry in ordered if not entry.done), None)
 
 
-def outline_for(*, course: Course, user: User) -> Outline:
-    """The published lessons in order, marked done for a learner enrolled in the course.
-
-    The same read as the lesson page: the cached course structure and ``learner_state``.
-    """
-    structure = course_structure(slug=course.slug)
-    if not user.is_authenticated:
-        return _outline(structure, done=set())
-    return learner_state(user=user, structure=structure)[1]
-
-
-def lesson_body(*, course_id: int, slug: str) -> Lesson:
-    lesson = (
-        Lesson.objects.filter(course_id=course_id, slug=slug, is_published=True)
-        .only("id", "slug", "title", "minutes", "body_html", "course_id")
-        .first()
-    )
-    if lesson is None:
-        raise Http404
-    return lesson
-
-
 @dataclass(frozen=True)
 class MyCourse:
     enrolment: Enrolment
@@ -113,7 +89,7 @@ class MyCourse:
 
     @property
     def percent(self) -> int:
-        return round(100 * self.done_count / self.lesson_count) if self.lesson_count else 0
+        return percent_done(self.done_count, self.lesson_count)
 
 
 def my_courses(*, user: User) -> list[MyCourse]:
@@ -240,10 +216,13 @@ def lesson_page_context(*, structure: CourseStructure, index: int, done: bool) -
 def learner_state(*, user: User, structure: CourseStructure) -> tuple[Enrolment | None, Outline]:
     """The learner's enrolment in the course and the outline marked with what they have done.
 
-    One query (the enrolment joined to the learner's progress on this course's lessons), in
+    For a visitor who is not signed in: no enrolment and nothing done, without a query.
+    Otherwise one query (the enrolment joined to the learner's progress on this course's lessons), in
     plain SQL and prepared on PostgreSQL: this is the lesson page's only per-learner read, and
     both the ORM's compilation and PostgreSQL's planning cost more than running it.
     """
+    if not user.is_authenticated:
+        return None, _outline(structure, done=set())
     lesson_ids = [entry.id for entry in structure.lessons] or [0]
     enrolments, progress = Enrolment._meta.db_table, LessonProgress._meta.db_table
     placeholders = ", ".join(["%s"] * len(lesson_ids))

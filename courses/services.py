@@ -149,9 +149,9 @@ def lesson_save_from_admin(*, lesson: Lesson) -> None:
         previous = Lesson.objects.filter(pk=lesson.pk).values_list("course__slug", flat=True).first()
         lesson.body_html = render_markdown(lesson.body_md)
         lesson.save()
-        course_refresh_minutes(course=lesson.course)
-        for slug in {previous, lesson.course.slug} - {None}:
-            course_structure_forget(slug=slug)
+        course_lessons_changed(course=lesson.course)
+        if previous not in (None, lesson.course.slug):  # moved to another course
+            course_structure_forget(slug=previous)
 
 
 def course_lessons_changed(*, course: Course) -> None:
@@ -209,14 +209,15 @@ def lesson_visit(*, enrolment: Enrolment, lesson_id: int) -> None:
 
 
 @transaction.atomic
-def lesson_complete(*, enrolment: Enrolment, lesson: Lesson) -> bool:
-    """Mark ``lesson`` done for the enrolment's learner and complete the course if that was all.
+def lesson_complete(*, enrolment: Enrolment, lesson_id: int) -> bool:
+    """Mark the lesson done for the enrolment's learner and complete the course if that was all.
 
-    Safe to repeat (one progress row per learner and lesson). Returns True when this call
-    completed the course.
+    ``lesson_id`` is a published lesson of the enrolment's course (callers take it from the
+    course's structure). Safe to repeat (one progress row per learner and lesson). Returns True
+    when this call completed the course.
     """
-    LessonProgress.objects.get_or_create(user_id=enrolment.user_id, lesson=lesson)
-    Enrolment.objects.filter(pk=enrolment.pk).update(last_lesson=lesson, last_activity_at=timezone.now())
+    LessonProgress.objects.get_or_create(user_id=enrolment.user_id, lesson_id=lesson_id)
+    Enrolment.objects.filter(pk=enrolment.pk).update(last_lesson_id=lesson_id, last_activity_at=timezone.now())
     return enrolment_refresh_completion(enrolment=enrolment)
 
 

@@ -14,7 +14,7 @@ from literasi.process_cache import ProcessCache
 from quizzes import selectors as quiz_selectors
 
 from . import selectors, services
-from .models import Course, Enrolment
+from .models import Enrolment
 
 
 def catalogue(request: HttpRequest) -> HttpResponse:
@@ -23,8 +23,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 
 def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
     course = selectors.course_published(slug=slug)
-    enrolment = selectors.enrolment_of(user=request.user, course=course)
-    outline = selectors.outline_for(course=course, user=request.user)
+    enrolment, outline = selectors.learner_state(user=request.user, structure=selectors.course_structure(slug=slug))
     resume = outline.resume(enrolment.last_lesson_id) if enrolment else None
     quiz_statuses = quiz_selectors.quizzes_for_learner(course_id=course.pk, user=request.user)
     return render(
@@ -53,42 +52,41 @@ def course_enrol(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("courses:resume", slug=course.slug)
 
 
-def _enrolment_or_refuse(
-    request: HttpRequest, course: Course | selectors.CourseStructure, enrolment: Enrolment | None
-) -> Enrolment | HttpResponse:
-    """The learner's enrolment; a closed course's lessons do not exist for anyone else."""
+def _learner_place(
+    request: HttpRequest, slug: str
+) -> tuple[selectors.CourseStructure, Enrolment, selectors.Outline] | HttpResponse:
+    """The course, the learner's enrolment and outline; a closed course's lessons do not exist
+    for anyone else, and an open course's send them to enrol."""
+    course = selectors.course_structure(slug=slug)
+    enrolment, outline = selectors.learner_state(user=request.user, structure=course)
     if enrolment is not None:
-        return enrolment
+        return course, enrolment, outline
     if not course.is_open:
         raise Http404
     messages.info(request, _("Enrol in this course to read its lessons."))
-    return redirect("courses:detail", slug=course.slug)
+    return redirect(course.url)
 
 
 @login_required
 def course_resume(request: HttpRequest, slug: str) -> HttpResponse:
-    course = selectors.course_structure(slug=slug)
-    enrolment, outline = selectors.learner_state(user=request.user, structure=course)
-    enrolment = _enrolment_or_refuse(request, course, enrolment)
-    if isinstance(enrolment, HttpResponse):
-        return enrolment
+    place = _learner_place(request, slug)
+    if isinstance(place, HttpResponse):
+        return place
+    course, enrolment, outline = place
     resume = outline.resume(enrolment.last_lesson_id)
-    if resume is None:
-        return redirect("courses:detail", slug=course.slug)
-    return redirect("courses:lesson", slug=course.slug, lesson=resume.slug)
+    return redirect(resume.url if resume is not None else course.url)
 
 
 @login_required
 def lesson_detail(request: HttpRequest, slug: str, lesson: str) -> HttpResponse:
-    course = selectors.course_structure(slug=slug)
-    enrolment, outline = selectors.learner_state(user=request.user, structure=course)
-    enrolment = _enrolment_or_refuse(request, course, enrolment)
-    if isinstance(enrolment, HttpResponse):
-        return enrolment
+    place = _learner_place(request, slug)
+    if isinstance(place, HttpResponse):
+        return place
+    course, enrolment, outline = place
     index = outline.position(lesson)
     services.lesson_visit(enrolment=enrolment, lesson_id=course.lessons[index].id)
     done = outline.lessons[index].done
-    # The busiest page: kept per variant in this process, with the progress bar as a hole.
+    # The busiest page: kept per variant with the course's structure, the progress bar a hole.
     return render_shell(
         request,
         "courses/lesson_detail.html",
@@ -113,13 +111,12 @@ def _progress_bar(outline: selectors.Outline) -> str:
 @login_required
 @require_POST
 def lesson_complete(request: HttpRequest, slug: str, lesson: str) -> HttpResponse:
-    course = selectors.course_structure(slug=slug)
-    enrolment, outline = selectors.learner_state(user=request.user, structure=course)
-    enrolment = _enrolment_or_refuse(request, course, enrolment)
-    if isinstance(enrolment, HttpResponse):
-        return enrolment
+    place = _learner_place(request, slug)
+    if isinstance(place, HttpResponse):
+        return place
+    course, enrolment, outline = place
     index = outline.position(lesson)
-    if services.lesson_complete(enrolment=enrolment, lesson=selectors.lesson_body(course_id=course.id, slug=lesson)):
+    if services.lesson_complete(enrolment=enrolment, lesson_id=course.lessons[index].id):
         messages.success(request, _("Congratulations, you have completed this course!"))
         return redirect(course.url)
     following = course.lessons[index + 1] if index + 1 < len(course.lessons) else None

@@ -23,7 +23,7 @@ class NipField(forms.CharField):
         super().__init__(**kwargs)
 
 
-def clean_profile_nip(form: forms.Form, *, exclude_user: User | None = None) -> str | None:
+def clean_profile_nip(form: forms.Form) -> str | None:
     """Validate ``form``'s NIP for its employee kind and refuse one already registered.
 
     The refusal does not say whose NIP it is. Returns the 18 digits, or None when empty.
@@ -36,10 +36,7 @@ def clean_profile_nip(form: forms.Form, *, exclude_user: User | None = None) -> 
     except ValidationError as error:
         form.add_error("nip", error)
         return None
-    taken = User.objects.filter(nip=nip)
-    if exclude_user is not None:
-        taken = taken.exclude(pk=exclude_user.pk)
-    if taken.exists():
+    if User.objects.filter(nip=nip).exists():
         form.add_error(
             "nip",
             _("This NIP is already registered. If it is yours, sign in or reset your password."),

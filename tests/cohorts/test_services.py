@@ -141,7 +141,7 @@ def test_add_and_remove_one_participant_keeps_progress(cohort_jabar, organiser_j
                                        full_name="Satu Orang")  # fmt: skip
     assert outcome.outcome == ImportRow.Outcome.NEW
     enrolment = Enrolment.objects.get(user__email="satu@contoh.go.id")
-    lesson_complete(enrolment=enrolment, lesson=cohort_jabar.course.lessons.first())
+    lesson_complete(enrolment=enrolment, lesson_id=cohort_jabar.course.lessons.first().pk)
     assert services.participant_remove(cohort=cohort_jabar, actor=organiser_jabar, learner_id=enrolment.user_id)
     enrolment.refresh_from_db()
     assert enrolment.removed_at is not None

@@ -74,7 +74,7 @@ def test_a_removed_lesson_is_unpublished_and_progress_is_kept(content: Path) -> 
     learner = UserFactory()
     enrolment = enrolment_create(user=learner, course=course)
     removed = Lesson.objects.get(slug="jejak-yang-sulit-dihapus")
-    lesson_complete(enrolment=enrolment, lesson=removed)
+    lesson_complete(enrolment=enrolment, lesson_id=removed.pk)
     minutes_before = course.minutes
 
     lesson_file(content, "jejak-yang-sulit-dihapus").unlink()

@@ -25,7 +25,7 @@ def enrolled(learner, course):
 
 def finish_lessons(enrolment) -> None:
     for lesson in enrolment.course.lessons.all():
-        lesson_complete(enrolment=enrolment, lesson=lesson)
+        lesson_complete(enrolment=enrolment, lesson_id=lesson.pk)
 
 
 def right_answers(attempt: Attempt, *, wrong: int = 0) -> dict[str, list[int]]:
