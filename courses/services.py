@@ -46,13 +46,11 @@ class SyncReport:
         return bool(self.created or self.updated or self.unpublished)
 
 
-def _apply(obj: object, values: dict[str, object]) -> bool:
-    """Set ``values`` on ``obj``; True if anything differed."""
-    changed = False
-    for name, value in values.items():
-        if getattr(obj, name) != value:
-            setattr(obj, name, value)
-            changed = True
+def apply_changes(obj: object, values: dict[str, object]) -> list[str]:
+    """Set ``values`` on ``obj`` (content being synced); the names of those that differed."""
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    for name in changed:
+        setattr(obj, name, values[name])
     return changed
 
 
@@ -71,7 +69,7 @@ def _sync_course(source: CourseSource, report: SyncReport) -> Course:
     if course is None:
         course = Course.objects.create(slug=source.slug, **values)
         report.created.append(f"course {course.slug}")
-    elif _apply(course, values):
+    elif apply_changes(course, values):
         course.save()
         report.updated.append(f"course {course.slug}")
     else:
@@ -92,7 +90,7 @@ def _sync_course(source: CourseSource, report: SyncReport) -> Course:
         if lesson is None:
             Lesson.objects.create(course=course, slug=src.slug, **values)
             report.created.append(label)
-        elif _apply(lesson, values):
+        elif apply_changes(lesson, values):
             lesson.save()
             report.updated.append(label)
         else:

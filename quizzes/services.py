@@ -151,23 +151,22 @@ def quizzes_sync_for_course(*, course: Course, sources: list[QuizSource], report
     unpublished, not deleted, so past attempts keep their questions. A changed answer key does
     not regrade past attempts by itself: use the admin's regrade action for that.
     """
+    from courses.services import apply_changes  # courses' sync calls this one
+
     existing = {quiz.slug: quiz for quiz in course.quizzes.all()}
     for source in sources:
         values = _quiz_values(source)
         questions = _question_sources(source)
         label = f"quiz {course.slug}/{source.slug}"
         quiz = existing.pop(source.slug, None)
-        changed = False
+        created = changed = False
         if quiz is None:
             quiz = Quiz.objects.create(course=course, slug=source.slug, **values)
             report.created.append(label)
-        else:
-            for name, value in values.items():
-                if getattr(quiz, name) != value:
-                    setattr(quiz, name, value)
-                    changed = True
-            if changed:
-                quiz.save()
+            created = True
+        elif apply_changes(quiz, values):
+            quiz.save()
+            changed = True
         current = {q.key: q for q in quiz.questions.all()}
         key_changed = False
         for spec in questions:
@@ -180,10 +179,8 @@ def quizzes_sync_for_course(*, course: Course, sources: list[QuizSource], report
                 question = Question.objects.create(quiz=quiz, **spec)
                 changed = True
             else:
-                differs = [name for name, value in spec.items() if getattr(question, name) != value]
+                differs = apply_changes(question, spec)
                 if differs:
-                    for name in differs:
-                        setattr(question, name, spec[name])
                     question.save(update_fields=differs)
                     changed = True
             if _sync_options(question, options):
@@ -194,7 +191,7 @@ def quizzes_sync_for_course(*, course: Course, sources: list[QuizSource], report
             changed = True
         if key_changed:
             quiz_key_changed(quiz=quiz)
-        if label not in report.created:
+        if not created:
             if changed:
                 report.updated.append(label)
             else:
@@ -469,9 +466,7 @@ def quiz_regrade(*, quiz_id: int, batch_size: int = 500) -> int:
                     attempt.save(update_fields=["score", "correct_count", "passed", "results", "grade_writes"])
                     changed += 1
                     if passed:
-                        enrolment = Enrolment.objects.filter(
-                            user_id=attempt.user_id, course_id=attempt.quiz.course_id
-                        ).first()
-                        if enrolment is not None:
-                            enrolment_refresh_completion(enrolment=enrolment)
+                        enrolment_refresh_completion(
+                            enrolment=Enrolment(user_id=attempt.user_id, course_id=attempt.quiz.course_id)
+                        )
             last_id = batch[-1].pk
