@@ -25,7 +25,6 @@ from literasi.selectors import user_manages_province
 from .models import Cohort, CohortEvent, EnrolmentImport, ImportRow
 from .spreadsheets import NIP_LOST_IN_EXCEL, Row, SpreadsheetError, read_rows
 
-PROGRESS_EVERY = 1000
 CHUNK = 1000
 PROGRESS_TTL = 60 * 60
 
@@ -73,11 +72,10 @@ def cohort_create(
     """Create a cohort numbered next for its province, course and year. Organisers of the province
     and national admins only (PermissionDenied otherwise)."""
     _require_manager(organiser, province.code)
-    last = (
-        Cohort.objects.select_for_update()
-        .filter(province=province, course=course, year=year)
-        .aggregate(last=Max("sequence"))["last"]
-    )
+    # Creates in one province take turns, so each reads the last number the other wrote. (A lock
+    # on the aggregate below would be dropped by Django: aggregates cannot lock rows.)
+    Province.objects.select_for_update().filter(pk=province.pk).first()
+    last = Cohort.objects.filter(province=province, course=course, year=year).aggregate(last=Max("sequence"))["last"]
     return Cohort.objects.create(
         province=province, course=course, name=name, year=year, sequence=(last or 0) + 1,
         start_date=start_date, end_date=end_date, capacity=capacity, status=status, created_by=organiser,
@@ -259,10 +257,10 @@ def import_validate(*, upload_id: int) -> None:
     outcomes = rows_validate(cohort=upload.cohort, rows=rows, progress=_reporter(upload.pk, weight=0.5))
     with transaction.atomic():
         ImportRow.objects.filter(upload=upload).delete()
-        report = _reporter(upload.pk, offset=len(rows) // 2, weight=0.5)
-        for start in range(0, len(outcomes), PROGRESS_EVERY):
-            chunk = outcomes[start : start + PROGRESS_EVERY]
-            report(start + len(chunk))
+        report, done = _reporter(upload.pk, offset=len(rows) // 2, weight=0.5), 0
+        for chunk in _chunks(outcomes, CHUNK):
+            done += len(chunk)
+            report(done)
             ImportRow.objects.bulk_create(
                 ImportRow(upload=upload, row_number=o.row.number, nip=o.nip or o.row.nip[:30], full_name=o.row.full_name[:150],
                           email=o.email[:320], instansi=o.row.instansi[:200], jabatan=o.row.jabatan[:200],
@@ -302,7 +300,7 @@ def import_apply(*, upload_id: int, actor_id: int) -> None:
     what is applied is always consistent; rows already in the cohort change nothing, so applying
     the same file twice enrols nobody twice. Invitations are sent after the commit.
     """
-    upload = EnrolmentImport.objects.select_related("cohort").filter(pk=upload_id).first()
+    upload = EnrolmentImport.objects.filter(pk=upload_id).first()
     if upload is None or upload.state != EnrolmentImport.State.APPLYING:
         return
     rows = [
@@ -312,20 +310,18 @@ def import_apply(*, upload_id: int, actor_id: int) -> None:
         for r in upload.rows.all()
     ]
     with transaction.atomic():
-        Cohort.objects.select_for_update().get(pk=upload.cohort_id)  # one apply per cohort at a time
-        outcomes = rows_validate(cohort=upload.cohort, rows=rows, progress=_reporter(upload.pk, weight=0.5))
-        new_user_ids = _enrol(cohort=upload.cohort, outcomes=outcomes, actor_id=actor_id, upload=upload)
+        cohort = Cohort.objects.select_for_update().get(pk=upload.cohort_id)  # one apply per cohort at a time
+        outcomes = rows_validate(cohort=cohort, rows=rows, progress=_reporter(upload.pk, weight=0.5))
+        _enrol(cohort=cohort, outcomes=outcomes, actor_id=actor_id, upload=upload)
         cache.set(_progress_key(upload.pk), len(rows), PROGRESS_TTL)
         EnrolmentImport.objects.filter(pk=upload.pk).update(
             state=EnrolmentImport.State.APPLIED, applied_at=timezone.now(), processed_rows=len(rows),
             counts=_count(outcomes),
         )  # fmt: skip
-        linked = [o.user_id for o in outcomes if o.outcome == ImportRow.Outcome.LINKED]
-        transaction.on_commit(lambda: _send_invitations(upload.cohort_id, new_user_ids, linked))
 
 
-def _enrol(*, cohort: Cohort, outcomes: list[Outcome], actor_id: int, upload: EnrolmentImport | None) -> list[int]:
-    """Create the accounts and enrolments the outcomes call for; returns the new accounts' ids."""
+def _enrol(*, cohort: Cohort, outcomes: list[Outcome], actor_id: int, upload: EnrolmentImport | None) -> None:
+    """Create the accounts and enrolments the outcomes call for, and invite them after the commit."""
     now = timezone.now()
     new = [o for o in outcomes if o.outcome == ImportRow.Outcome.NEW]
     users = []
@@ -366,7 +362,8 @@ def _enrol(*, cohort: Cohort, outcomes: list[Outcome], actor_id: int, upload: En
         ),
         batch_size=CHUNK,
     )  # fmt: skip
-    return [u.pk for u in users]
+    new_ids, linked_ids = [u.pk for u in users], [o.user_id for o in linked]
+    transaction.on_commit(lambda: _send_invitations(cohort.pk, new_ids, linked_ids))
 
 
 # --- One participant -----------------------------------------------------------------------------
@@ -383,16 +380,14 @@ def participant_add(*, cohort: Cohort, actor: User, email: str, full_name: str =
                     instansi: str = "", jabatan: str = "") -> Outcome:  # fmt: skip
     """Enrol one person by hand, under the same rules as an upload row."""
     _require_manager(actor, cohort.province_id)
-    Cohort.objects.select_for_update().get(pk=cohort.pk)
+    cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
     row = Row(number=1, nip=nip, full_name=full_name, email=email, instansi=instansi, jabatan=jabatan)
     outcome = rows_validate(cohort=cohort, rows=[row])[0]
     if outcome.outcome == ImportRow.Outcome.ERROR:
         raise ParticipantRefused(outcome.message)
     if outcome.outcome == ImportRow.Outcome.ALREADY:
         return outcome
-    new_ids = _enrol(cohort=cohort, outcomes=[outcome], actor_id=actor.pk, upload=None)
-    linked = [outcome.user_id] if outcome.outcome == ImportRow.Outcome.LINKED else []
-    transaction.on_commit(lambda: _send_invitations(cohort.pk, new_ids, linked))
+    _enrol(cohort=cohort, outcomes=[outcome], actor_id=actor.pk, upload=None)
     return outcome
 
 
@@ -451,6 +446,6 @@ def invitations_send(*, cohort_id: int, new_user_ids: list[int], linked_user_ids
     return len(messages)
 
 
-def email_verified_by_password_set(*, user: User, email: str | None = None) -> None:
+def email_verified_by_password_set(*, user: User) -> None:
     """A password set from a link sent to the address proves the address (invited participants)."""
     EmailAddress.objects.filter(user=user, primary=True, verified=False).update(verified=True)

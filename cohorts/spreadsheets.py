@@ -100,20 +100,23 @@ def _rows(table: Iterator[list[object]]) -> Iterator[Row]:
 
 
 def _decode(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")  # with or without Excel's byte-order mark
     except UnicodeDecodeError:
         return data.decode("cp1252", errors="replace")  # Excel's "CSV" on Windows
 
 
+def size_refusal(size: int) -> str | None:
+    """Why a file of ``size`` bytes is refused, or None when it is small enough."""
+    if size <= MAX_BYTES:
+        return None
+    return _("The file is larger than %(mb)d MB; split it into smaller files.") % {"mb": MAX_BYTES // 2**20}
+
+
 def read_rows(data: bytes, filename: str) -> list[Row]:
     """Every participant row of a CSV or XLSX file; SpreadsheetError when the file is unusable."""
-    if len(data) > MAX_BYTES:
-        raise SpreadsheetError(
-            _("The file is larger than %(mb)d MB; split it into smaller files.") % {"mb": MAX_BYTES // (1024 * 1024)}
-        )
+    if refusal := size_refusal(len(data)):
+        raise SpreadsheetError(refusal)
     if data[:4] == b"PK\x03\x04":
         return list(_rows(_xlsx_table(data)))
     if filename.lower().endswith((".xlsx", ".xls", ".ods")) or b"\x00" in data[:1024]:

@@ -14,7 +14,7 @@ from literasi.selectors import provinces_managed_by
 from . import exports, selectors, services
 from .forms import CohortForm, ParticipantFilterForm, ParticipantForm, UploadForm
 from .models import EnrolmentImport, ImportRow
-from .spreadsheets import MAX_BYTES
+from .spreadsheets import size_refusal
 
 
 @login_required
@@ -94,10 +94,8 @@ def upload_create(request: HttpRequest, cohort_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose a CSV or XLSX file to upload."))
         return redirect("cohorts:detail", cohort_id=cohort.pk)
-    if form.cleaned_data["file"].size > MAX_BYTES:
-        messages.error(
-            request, _("The file is larger than %(mb)d MB; split it into smaller files.") % {"mb": MAX_BYTES // 2**20}
-        )
+    if refusal := size_refusal(form.cleaned_data["file"].size):
+        messages.error(request, refusal)
         return redirect("cohorts:detail", cohort_id=cohort.pk)
     upload = services.import_create(cohort=cohort, uploaded_by=request.user, file=form.cleaned_data["file"])
     return redirect("cohorts:upload", upload_id=upload.pk)
@@ -110,7 +108,10 @@ def _upload_context(request: HttpRequest, upload: EnrolmentImport) -> dict:
         rows = rows.filter(outcome=show)
     done = services.upload_progress(upload=upload)
     percent = round(100 * done / upload.total_rows) if upload.total_rows else 0
-    return {"upload": upload, "cohort": upload.cohort, "page": Paginator(rows, 100).get_page(request.GET.get("page")),
+    # The rows are shown once checked; the panel polled while checking or applying counts none.
+    shown = upload.state in (EnrolmentImport.State.READY, EnrolmentImport.State.APPLIED)
+    page = Paginator(rows, 100).get_page(request.GET.get("page")) if shown else None
+    return {"upload": upload, "cohort": upload.cohort, "page": page,
             "show": show, "outcomes": ImportRow.Outcome.choices, "percent": min(percent, 100)}  # fmt: skip
 
 
