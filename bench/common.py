@@ -84,11 +84,9 @@ def manage(env: dict[str, str], *args: str) -> None:
 
 
 class Gunicorn:
-    def __init__(self, env: dict[str, str], workers: int | None = None) -> None:
+    def __init__(self, env: dict[str, str]) -> None:
         self.port = free_port()
         env = {**env, "GUNICORN_BIND": f"127.0.0.1:{self.port}"}
-        if workers:
-            env["GUNICORN_WORKERS"] = str(workers)
         self.process = subprocess.Popen(
             [*SERVER_CPUS, PYTHON, "-m", "gunicorn", "--config", "gunicorn.conf.py", "literasi.wsgi"],
             cwd=ROOT,

@@ -8,7 +8,6 @@ import pytest
 from django.apps import apps as django_apps
 from django.core.cache import cache
 
-from bench.common import free_port, port_answers  # noqa: F401 - shared with the benchmarks
 from literasi.models import Province, User
 from literasi.process_cache import ProcessCache
 from literasi.services import organiser_assign

@@ -3,7 +3,7 @@ from __future__ import annotations
 import factory
 from allauth.account.models import EmailAddress
 
-from literasi.models import EmployeeKind, OrganiserAssignment, Province, User
+from literasi.models import EmployeeKind, Province, User
 
 PASSWORD = "kata-sandi-uji-123"
 
@@ -26,14 +26,6 @@ class UserFactory(factory.django.DjangoModelFactory):
         self.save()
         if create and extracted is not False:
             EmailAddress.objects.create(user=self, email=self.email, primary=True, verified=True)
-
-
-class OrganiserAssignmentFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = OrganiserAssignment
-
-    user = factory.SubFactory(UserFactory)
-    province = factory.LazyFunction(lambda: Province.objects.get(code="32"))
 
 
 class CourseFactory(factory.django.DjangoModelFactory):

@@ -15,9 +15,10 @@ from pathlib import Path
 
 from django.db import connection
 
+from bench.common import free_port, port_answers
 from literasi.celery import app
 
-from .conftest import free_port, port_answers, service_missing
+from .conftest import service_missing
 
 
 def test_database_url() -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from bench.common import free_port
 from literasi.celery import app
 
-from ..conftest import free_port
 from ..services import RedisServer
 
 pytestmark = pytest.mark.django_db

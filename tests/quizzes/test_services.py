@@ -7,12 +7,12 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from bench.common import free_port
 from courses.models import Enrolment
 from literasi.celery import app
 from quizzes import services
 from quizzes.models import Attempt, Option
 
-from ..conftest import free_port
 from ..factories import UserFactory
 from .conftest import finish_lessons, right_answers
 
