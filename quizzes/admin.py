@@ -23,10 +23,12 @@ class OptionFormSet(BaseInlineFormSet):
         right = sum(
             1 for form in self.forms if form.cleaned_data.get("is_correct") and not form.cleaned_data.get("DELETE")
         )
-        if kind in (Question.Kind.SINGLE, Question.Kind.TRUE_FALSE) and right != 1:
-            raise ValidationError(_("This question needs exactly one right option."))
-        if kind == Question.Kind.MULTIPLE and right < 1:
-            raise ValidationError(_("This question needs at least one right option."))
+        if kind in Question.Kind.values and not Question.Kind(kind).right_options_ok(right):
+            raise ValidationError(
+                _("This question needs at least one right option.")
+                if kind == Question.Kind.MULTIPLE
+                else _("This question needs exactly one right option.")
+            )
 
 
 class OptionInline(admin.TabularInline):

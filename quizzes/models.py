@@ -63,6 +63,10 @@ class Question(models.Model):
         MULTIPLE = "multiple", _("Multiple answers")
         TRUE_FALSE = "true_false", _("True or false")
 
+        def right_options_ok(self, right: int) -> bool:
+            """The one rule on right options: exactly one, or at least one for multiple answers."""
+            return right >= 1 if self == Question.Kind.MULTIPLE else right == 1
+
     quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions")
     key = models.SlugField(_("key"), max_length=100)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)

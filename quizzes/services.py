@@ -88,11 +88,12 @@ def _question_sources(source: QuizSource) -> list[dict[str, Any]]:
             options = [(str(o.get("text", "")).strip(), bool(o.get("correct", False))) for o in raw]
             if any(not text for text, _ in options):
                 raise ContentError(f"{where}: every option needs a 'text'")
-            correct = sum(1 for _, ok in options if ok)
-            if kind == Question.Kind.SINGLE and correct != 1:
-                raise ContentError(f"{where}: a single-choice question has exactly one correct option")
-            if kind == Question.Kind.MULTIPLE and correct < 1:
-                raise ContentError(f"{where}: a multiple-answer question needs a correct option")
+            if not Question.Kind(kind).right_options_ok(sum(1 for _, ok in options if ok)):
+                raise ContentError(
+                    f"{where}: a multiple-answer question needs a correct option"
+                    if kind == Question.Kind.MULTIPLE
+                    else f"{where}: a single-choice question has exactly one correct option"
+                )
         parsed.append(
             {
                 "key": key,
