@@ -38,6 +38,11 @@ def course_published(*, slug: str) -> Course:
     return course
 
 
+def is_enrolled(*, user: User, course_id: int) -> bool:
+    """Whether ``user`` has an enrolment in the course that gives access (not removed)."""
+    return Enrolment.objects.active().filter(user=user, course_id=course_id).exists()
+
+
 def percent_done(done: int, total: int) -> int:
     return round(100 * done / total) if total else 0
 

@@ -233,9 +233,9 @@ def attempt_start(*, user: User, quiz: Quiz) -> Attempt:
     Requires an enrolment in the quiz's course and an attempt left. Safe to repeat: a second
     call (double click, another tab) returns the same open attempt.
     """
-    from courses.models import Enrolment
+    from courses.selectors import is_enrolled
 
-    if not quiz.is_published or not Enrolment.objects.active().filter(user=user, course_id=quiz.course_id).exists():
+    if not quiz.is_published or not is_enrolled(user=user, course_id=quiz.course_id):
         raise AttemptRefused(_("Enrol in the course to take its quizzes."))
     open_attempt = Attempt.objects.filter(user=user, quiz=quiz, state=Attempt.State.IN_PROGRESS).first()
     if open_attempt is not None:
@@ -418,8 +418,8 @@ def attempts_sweep(*, now: dt.datetime | None = None, reenqueue_after: dt.timede
     now = now or timezone.now()
     expired = Attempt.objects.filter(state=Attempt.State.IN_PROGRESS, deadline__lt=now - GRACE)
     expired_ids = list(expired.values_list("pk", flat=True)[:1000])
-    for attempt in Attempt.objects.filter(pk__in=expired_ids):
-        attempt_submit(attempt=attempt)
+    for attempt_id in expired_ids:
+        attempt_submit(attempt=Attempt(pk=attempt_id))  # which reads the row itself, locked
     waiting = (
         Attempt.objects.filter(state=Attempt.State.SUBMITTED)
         .filter(Q(grading_enqueued_at__isnull=True) | Q(grading_enqueued_at__lt=now - reenqueue_after))

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from courses import selectors as course_selectors
 from courses.models import Enrolment
 
 from . import selectors, services
@@ -20,7 +21,7 @@ def _quiz_for_learner(request: HttpRequest, quiz_id: int) -> Quiz:
     quiz = Quiz.objects.select_related("course").filter(pk=quiz_id, is_published=True).first()
     if quiz is None or not quiz.course.is_published:
         raise Http404
-    if not Enrolment.objects.active().filter(user=request.user, course=quiz.course).exists():
+    if not course_selectors.is_enrolled(user=request.user, course_id=quiz.course_id):
         raise Http404
     return quiz
 
@@ -50,7 +51,7 @@ def quiz_start(request: HttpRequest, quiz_id: int) -> HttpResponse:
 @login_required
 def attempt_take(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = selectors.attempt_of(user=request.user, attempt_id=attempt_id)
-    if not Enrolment.objects.active().filter(user=request.user, course_id=attempt.quiz.course_id).exists():
+    if not course_selectors.is_enrolled(user=request.user, course_id=attempt.quiz.course_id):
         raise Http404  # removed from the cohort meanwhile
     if attempt.state != Attempt.State.IN_PROGRESS:
         return redirect("quizzes:result", attempt_id=attempt.pk)
