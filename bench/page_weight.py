@@ -20,24 +20,17 @@ import django
 
 django.setup()
 
-from django.contrib.staticfiles import finders  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
 from courses.models import Course  # noqa: E402
 from literasi.models import User  # noqa: E402
-from tests.pages import parse  # noqa: E402
-
-BUDGET = 100 * 1024
+from tests.pages import BUDGET, asset_bytes  # noqa: E402
 
 
 def weight(html: str) -> tuple[int, int]:
-    assets = 0
-    for url in parse(html).assets:
-        with open(finders.find(url.removeprefix("/static/").split("?")[0]), "rb") as fh:
-            assets += len(fh.read())
-    return len(html.encode()), assets
+    return len(html.encode()), asset_bytes(html)
 
 
 def main() -> None:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from ..pages import page_weight, parse, unlabelled_fields
+from ..pages import BUDGET, page_weight, parse, unlabelled_fields
 
 pytestmark = pytest.mark.django_db
 
 PUBLIC_PAGES = ["/", "/akun/login/", "/akun/signup/", "/akun/password/reset/"]
 SIGNED_IN_PAGES = ["/", "/penyelenggara/", "/akun/email/", "/akun/password/change/", "/akun/2fa/"]
-BUDGET = 100 * 1024
 
 
 def signed_in_pages(client, user):
