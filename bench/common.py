@@ -66,7 +66,8 @@ def bench_environment() -> dict[str, str]:
     return env
 
 
-def ensure_database(env: dict[str, str]) -> None:
+def prepare_database(env: dict[str, str]) -> None:
+    """The bench database: created if need be, migrated, and holding the launch courses."""
     url = env["DATABASE_URL"]
     if url.startswith("postgres"):
         name = url.rsplit("/", 1)[1]
@@ -77,6 +78,8 @@ def ensure_database(env: dict[str, str]) -> None:
             "or c.execute('create database \"'+sys.argv[2]+'\"')"
         )
         subprocess.run([PYTHON, "-c", code, admin, name], check=True)
+    manage(env, "migrate", "--noinput")
+    manage(env, "load_content")
 
 
 def manage(env: dict[str, str], *args: str) -> None:

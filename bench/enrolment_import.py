@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import bench_environment, ensure_database, manage
+from bench.common import bench_environment, prepare_database
 
 ENV = bench_environment()
 os.environ.update(ENV)
@@ -36,9 +36,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=10_000)
     args = parser.parse_args()
-    ensure_database(ENV)
-    manage(ENV, "migrate", "--noinput")
-    manage(ENV, "load_content")
+    prepare_database(ENV)
 
     import django
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import PYTHON, ROOT, bench_environment, ensure_database, manage
+from bench.common import PYTHON, ROOT, bench_environment, prepare_database
 
 ENV = bench_environment()
 os.environ.update(ENV)
@@ -51,9 +51,7 @@ def main() -> None:
     if not ENV.get("REDIS_URL"):
         raise SystemExit("This benchmark measures the Redis broker: start Redis or set REDIS_URL.")
 
-    ensure_database(ENV)
-    manage(ENV, "migrate", "--noinput")
-    manage(ENV, "load_content")
+    prepare_database(ENV)
 
     import django
 

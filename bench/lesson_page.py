@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import PYTHON, ROOT, Gunicorn, bench_environment, ensure_database, load, manage
+from bench.common import PYTHON, ROOT, Gunicorn, bench_environment, load, manage, prepare_database
 
 SESSION_SCRIPT = """
 import django; django.setup()
@@ -50,9 +50,7 @@ def main() -> None:
     args = parser.parse_args()
 
     env = bench_environment()
-    ensure_database(env)
-    manage(env, "migrate", "--noinput")
-    manage(env, "load_content")
+    prepare_database(env)
     manage(env, "collectstatic", "--noinput")
     cookie, path = subprocess.run(
         [PYTHON, "-c", SESSION_SCRIPT], cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": "literasi.settings"},
