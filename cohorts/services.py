@@ -17,8 +17,9 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses.models import Course, Enrolment
-from literasi.models import EmployeeKind, Province, User
+from courses.models import Course, Enrolment, Origin
+from literasi.errors import Refusal
+from literasi.models import EmployeeKind, OrganiserAssignment, Province, User
 from literasi.nip import validate_nip
 from literasi.selectors import user_manages_province
 
@@ -107,21 +108,57 @@ class Outcome:
     email: str = ""
 
 
-def _check_nip(raw: str) -> str:
-    """The 18 digits of a NIP or NI PPPK; ValidationError naming the rule that failed."""
-    try:
-        return validate_nip(raw)
-    except ValidationError as error:
-        if error.code != "nip_tmt_month":
-            raise
-        return validate_nip(raw, pppk=True)  # an NI PPPK: its digits 13-14 are not a month
+@dataclass(frozen=True)
+class _Account:
+    pk: int
+    nip: str | None
+    province_id: str | None
+    is_staff_role: bool
+
+
+def _accounts_by_email(emails: list[str]) -> dict[str, _Account]:
+    """The accounts registered under ``emails`` with what the enrolment rules need (two queries)."""
+    rows = list(
+        User.objects.filter(email__in=emails).values_list(
+            "pk", "email", "nip", "province_id", "is_national_admin", "is_superuser"
+        )
+    )
+    organisers = set(
+        OrganiserAssignment.objects.filter(user_id__in=[r[0] for r in rows]).values_list("user_id", flat=True)
+    )
+    return {
+        email: _Account(pk=pk, nip=nip, province_id=province_id, is_staff_role=admin or superuser or pk in organisers)
+        for pk, email, nip, province_id, admin, superuser in rows
+    }
+
+
+def _refusal_for_existing(account: _Account, nip: str, cohort: Cohort) -> str | None:
+    """Why an existing account cannot join ``cohort``, or None.
+
+    An organiser enrols only people of the cohort's province (or new accounts, which then belong
+    to it): anyone else's data would show on the cohort page and their completion would move to
+    this province. The province is checked first, so nothing else about an account of another
+    province (its role, its NIP) is ever confirmed.
+    """
+    if account.province_id != cohort.province_id:
+        return _(
+            "This account is registered in another province. A national admin can move the learner to this "
+            "cohort's province; then add them again."
+        )
+    if account.is_staff_role:
+        return _("Organisers and national admins are not enrolled in cohorts; they can enrol in the course themselves.")
+    if nip and account.nip and account.nip != nip:
+        return _("The NIP differs from the one registered for this email address.")
+    return None
 
 
 def rows_validate(*, cohort: Cohort, rows: list[Row], progress: Callable[[int], None] | None = None) -> list[Outcome]:
     """What enrolling each row into ``cohort`` would do, with errors in the user's language.
 
     Reads only (a few queries per thousand rows); nothing is written. Used by uploads, by their
-    confirmation (again, inside the applying transaction) and by adding one participant.
+    confirmation (again, inside the applying transaction) and by adding one participant. A row is
+    a new account (which will belong to the cohort's province) or an existing account of the
+    cohort's province that is not an organiser or admin; see ``_refusal_for_existing``.
     """
     outcomes: list[Outcome] = []
     seen_email: dict[str, int] = {}
@@ -145,7 +182,7 @@ def rows_validate(*, cohort: Cohort, rows: list[Row], progress: Callable[[int], 
             continue
         if row.nip.strip():
             try:
-                result.nip = _check_nip(row.nip)
+                result.nip = validate_nip(row.nip)
             except ValidationError as error:
                 result.outcome, result.message = ImportRow.Outcome.ERROR, str(error.messages[0])
                 continue
@@ -166,20 +203,17 @@ def rows_validate(*, cohort: Cohort, rows: list[Row], progress: Callable[[int], 
             if result.outcome != ImportRow.Outcome.ERROR:
                 result.outcome, result.message = ImportRow.Outcome.ERROR, _("The cohort is closed.")
     valid = [o for o in outcomes if o.outcome != ImportRow.Outcome.ERROR]
-    by_email: dict[str, tuple[int, str | None]] = {}
-    by_nip: dict[str, int] = {}
+    accounts: dict[str, _Account] = {}
+    nips_in_use: set[str] = set()
     done = len(outcomes) - len(valid)
     for chunk in _chunks(valid, CHUNK):
-        for pk, email, nip in User.objects.filter(email__in=[o.email for o in chunk]).values_list("pk", "email", "nip"):
-            by_email[email] = (pk, nip)
-        nips = [o.nip for o in chunk if o.nip]
-        by_nip.update(dict(User.objects.filter(nip__in=nips).values_list("nip", "pk")))
+        accounts.update(_accounts_by_email([o.email for o in chunk]))
+        nips_in_use.update(User.objects.filter(nip__in=[o.nip for o in chunk if o.nip]).values_list("nip", flat=True))
         done += len(chunk)
         if progress is not None:
             progress(done)
-    user_ids = {pk for pk, _nip in by_email.values()}
     enrolments = {}
-    for chunk in _chunks(list(user_ids), CHUNK):
+    for chunk in _chunks([a.pk for a in accounts.values()], CHUNK):
         for enrolment in Enrolment.objects.filter(course_id=cohort.course_id, user_id__in=chunk).select_related(
             "cohort"
         ):
@@ -187,22 +221,26 @@ def rows_validate(*, cohort: Cohort, rows: list[Row], progress: Callable[[int], 
 
     places = cohort.capacity - Enrolment.objects.active().filter(cohort=cohort).count()
     for result in valid:
-        existing = by_email.get(result.email)
-        if existing is None:
-            if result.nip and result.nip in by_nip:
+        account = accounts.get(result.email)
+        if account is None:
+            if result.nip in nips_in_use:
+                # The same words whoever holds the NIP and wherever: an upload must not tell an
+                # organiser who is registered, where, or under which email.
                 result.outcome = ImportRow.Outcome.ERROR
-                result.message = _("This NIP is already used by an account with another email address.")
+                result.message = _(
+                    "This NIP is already in use, so no new account can be made with it. If the participant "
+                    "has an account, use the email address of that account; otherwise ask a national admin."
+                )
                 continue
             if not result.row.full_name.strip():
                 result.outcome, result.message = ImportRow.Outcome.ERROR, _("The name is empty.")
                 continue
         else:
-            result.user_id, registered_nip = existing
-            if result.nip and registered_nip and registered_nip != result.nip:
-                result.outcome = ImportRow.Outcome.ERROR
-                result.message = _("The NIP differs from the one registered for this email address.")
+            result.user_id = account.pk
+            if refusal := _refusal_for_existing(account, result.nip, cohort):
+                result.outcome, result.message = ImportRow.Outcome.ERROR, refusal
                 continue
-            enrolment = enrolments.get(result.user_id)
+            enrolment = enrolments.get(account.pk)
             result.enrolment_id = enrolment.pk if enrolment is not None else None
             if enrolment is not None and enrolment.removed_at is None:
                 if enrolment.cohort_id == cohort.pk:
@@ -210,9 +248,11 @@ def rows_validate(*, cohort: Cohort, rows: list[Row], progress: Callable[[int], 
                     continue
                 if enrolment.cohort_id is not None:
                     result.outcome = ImportRow.Outcome.ERROR
-                    result.message = _("Already a participant of another cohort of this course (%(cohort)s).") % {
-                        "cohort": enrolment.cohort.name
-                    }
+                    result.message = _("Already a participant of another cohort of this course.")
+                    if enrolment.cohort.province_id == cohort.province_id:
+                        result.message = _("Already a participant of another cohort of this course (%(cohort)s).") % {
+                            "cohort": enrolment.cohort.name
+                        }
                     continue
             result.outcome = ImportRow.Outcome.LINKED
         if places <= 0:
@@ -349,7 +389,7 @@ def _enrol(*, cohort: Cohort, outcomes: list[Outcome], actor_id: int, upload: En
     Enrolment.objects.bulk_create(
         (
             Enrolment(user_id=o.user_id, course_id=cohort.course_id, cohort=cohort, province_id=cohort.province_id,
-                      enrolled_at=now)
+                      enrolled_at=now, origin=Origin.COHORT)
             for o in new + [o for o in linked if o.enrolment_id is None]
         ),
         batch_size=CHUNK,
@@ -369,22 +409,16 @@ def _enrol(*, cohort: Cohort, outcomes: list[Outcome], actor_id: int, upload: En
 # --- One participant -----------------------------------------------------------------------------
 
 
-class ParticipantRefused(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
 @transaction.atomic
 def participant_add(*, cohort: Cohort, actor: User, email: str, full_name: str = "", nip: str = "",
                     instansi: str = "", jabatan: str = "") -> Outcome:  # fmt: skip
-    """Enrol one person by hand, under the same rules as an upload row."""
+    """Enrol one person by hand, under the same rules as an upload row (Refusal with the row's error)."""
     _require_manager(actor, cohort.province_id)
     cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
     row = Row(number=1, nip=nip, full_name=full_name, email=email, instansi=instansi, jabatan=jabatan)
     outcome = rows_validate(cohort=cohort, rows=[row])[0]
     if outcome.outcome == ImportRow.Outcome.ERROR:
-        raise ParticipantRefused(outcome.message)
+        raise Refusal(outcome.message)
     if outcome.outcome == ImportRow.Outcome.ALREADY:
         return outcome
     _enrol(cohort=cohort, outcomes=[outcome], actor_id=actor.pk, upload=None)
@@ -393,9 +427,15 @@ def participant_add(*, cohort: Cohort, actor: User, email: str, full_name: str =
 
 @transaction.atomic
 def participant_remove(*, cohort: Cohort, actor: User, learner_id: int) -> bool:
-    """Take a participant out of the cohort. Their progress stays; they lose access. Safe to repeat."""
+    """Take a participant out of the cohort. Their progress stays. Safe to repeat.
+
+    A learner who had enrolled on their own before the cohort only leaves it: they keep the
+    course, as it was before the organiser linked them. Anyone else loses access.
+    """
     _require_manager(actor, cohort.province_id)
-    removed = Enrolment.objects.active().filter(cohort=cohort, user_id=learner_id).update(removed_at=timezone.now())
+    in_cohort = Enrolment.objects.active().filter(cohort=cohort, user_id=learner_id)
+    removed = in_cohort.filter(origin=Origin.SELF).update(cohort=None)
+    removed += in_cohort.filter(origin=Origin.COHORT).update(removed_at=timezone.now())
     if removed:
         CohortEvent.objects.create(cohort=cohort, action=CohortEvent.Action.REMOVED, learner_id=learner_id, actor=actor)
     return bool(removed)

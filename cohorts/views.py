@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from literasi.errors import Refusal
 from literasi.selectors import provinces_managed_by
 
 from . import exports, selectors, services
@@ -144,7 +145,7 @@ def participant_add(request: HttpRequest, cohort_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             outcome = services.participant_add(cohort=cohort, actor=request.user, **form.cleaned_data)
-        except services.ParticipantRefused as refusal:
+        except Refusal as refusal:
             messages.error(request, refusal.message)
         else:
             if outcome.outcome == ImportRow.Outcome.ALREADY:

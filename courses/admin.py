@@ -71,3 +71,14 @@ class EnrolmentAdmin(admin.ModelAdmin):
     search_fields = ("user__email", "user__full_name", "user__nip")
     raw_id_fields = ("user", "last_lesson")
     readonly_fields = ("enrolled_at", "last_activity_at", "completed_at")
+
+    # Enrolments change through the platform's services (enrolment, cohorts, province moves, all
+    # audited); the admin shows them.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Enrolment | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Enrolment | None = None) -> bool:
+        return False

@@ -100,12 +100,18 @@ class EnrolmentQuerySet(models.QuerySet):
         return self.filter(removed_at__isnull=True)
 
 
+class Origin(models.TextChoices):
+    SELF = "self", _("Enrolled on their own")
+    COHORT = "cohort", _("Enrolled by an organiser")
+
+
 class Enrolment(models.Model):
     """A learner taking a course: one per learner and course.
 
     ``province`` is where the enrolment counts on the national dashboard: the cohort's province
     for cohort participants, otherwise the learner's own at the time of enrolment. A participant
-    removed from a cohort keeps the row (``removed_at``) and their progress, but loses access.
+    removed from a cohort keeps the row (``removed_at``) and their progress, and loses access unless
+    they had enrolled on their own before the cohort (``origin``): then they only leave the cohort.
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolments")
@@ -121,6 +127,9 @@ class Enrolment(models.Model):
         "cohorts.Cohort", on_delete=models.PROTECT, null=True, blank=True, related_name="enrolments"
     )
     removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
+    # How the learner first got access. A learner who enrolled on their own and was later linked
+    # to a cohort keeps the course when the organiser removes them from that cohort.
+    origin = models.CharField(_("origin"), max_length=10, choices=Origin.choices, default=Origin.SELF)
 
     objects = EnrolmentQuerySet.as_manager()
 

@@ -11,7 +11,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from literasi.models import User
+from literasi.models import ProvinceMove, User
 
 from .content import CourseSource, read_content
 from .markdown import render_markdown
@@ -190,6 +190,12 @@ def enrolment_create(*, user: User, course: Course) -> Enrolment:
         user=user, course=course, defaults={"province_id": user.province_id, "last_activity_at": timezone.now()}
     )
     return enrolment
+
+
+def enrolments_follow_province_move(move: ProvinceMove) -> None:
+    """A moved learner's own enrolments count for their new province; cohort enrolments stay
+    with the cohort's. Registered with ``literasi.services.on_learner_province_move``."""
+    Enrolment.objects.filter(user_id=move.user_id, cohort__isnull=True).update(province_id=move.to_province_id)
 
 
 def lesson_visit(*, enrolment: Enrolment, lesson_id: int) -> None:

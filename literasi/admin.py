@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from .models import OrganiserAssignment, Province, User
+from .models import OrganiserAssignment, Province, ProvinceMove, User
 from .roles import roles_forget
+from .services import learner_province_move
 
 
 @admin.register(Province)
@@ -45,6 +48,11 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ("email", "full_name", "nip", "instansi")
     readonly_fields = ("last_login", "date_joined")
     inlines = (OrganiserAssignmentInline,)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> tuple[str, ...]:
+        # A learner changes province only through a province move: audited, and their enrolments follow.
+        return (*self.readonly_fields, "province") if obj is not None else self.readonly_fields
+
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (_("Profile"), {"fields": ("full_name", "nip", "employee_kind", "instansi", "jabatan", "province")}),
@@ -76,3 +84,71 @@ class UserAdmin(DjangoUserAdmin):
     def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:
         super().save_model(request, obj, form, change)
         roles_forget(obj.pk)
+
+
+class ProvinceMoveForm(forms.ModelForm):
+    class Meta:
+        model = ProvinceMove
+        fields = ("user", "to_province", "reason")
+
+    def __init__(self, *args: object, actor: User, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        learner, province = cleaned.get("user"), cleaned.get("to_province")
+        if learner is not None and province is not None and learner.province_id == province.pk:
+            raise ValidationError(_("The learner is already in this province."))
+        return cleaned
+
+    def save(self, commit: bool = True) -> ProvinceMove:
+        move = learner_province_move(
+            actor=self.actor,
+            learner=self.cleaned_data["user"],
+            province=self.cleaned_data["to_province"],
+            reason=self.cleaned_data["reason"],
+        )
+        assert move is not None  # clean() refused a move to the same province
+        return move
+
+    def save_m2m(self) -> None:
+        pass
+
+
+@admin.register(ProvinceMove)
+class ProvinceMoveAdmin(admin.ModelAdmin):
+    """Moving a learner to another province: the only way a national admin changes it, audited."""
+
+    form = ProvinceMoveForm
+    list_display = ("moved_at", "user", "from_province", "to_province", "moved_by", "reason")
+    list_filter = ("to_province", "from_province")
+    list_select_related = ("user", "from_province", "to_province", "moved_by")
+    search_fields = ("user__email", "user__full_name", "user__nip")
+    autocomplete_fields = ("user", "to_province")
+
+    def get_form(self, request: HttpRequest, obj: ProvinceMove | None = None, change: bool = False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+
+        class WithActor(form):
+            def __init__(self, *args: object, **inner: object) -> None:
+                super().__init__(*args, actor=request.user, **inner)
+
+        return WithActor
+
+    def get_fields(self, request: HttpRequest, obj: ProvinceMove | None = None) -> tuple[str, ...]:
+        if obj is None:
+            return ("user", "to_province", "reason")
+        return ("user", "from_province", "to_province", "reason", "moved_by", "moved_at")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: ProvinceMove | None = None) -> tuple[str, ...]:
+        return () if obj is None else self.get_fields(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: ProvinceMove, form, change: bool) -> None:
+        pass  # the form's save() called the service, which wrote the move
+
+    def has_change_permission(self, request: HttpRequest, obj: ProvinceMove | None = None) -> bool:
+        return False  # the trail is never edited
+
+    def has_delete_permission(self, request: HttpRequest, obj: ProvinceMove | None = None) -> bool:
+        return False

@@ -32,7 +32,7 @@ def clean_profile_nip(form: forms.Form) -> str | None:
     if not raw.strip():
         return None
     try:
-        nip = validate_nip(raw, pppk=form.cleaned_data.get("employee_kind") == EmployeeKind.PPPK)
+        nip = validate_nip(raw)
     except ValidationError as error:
         form.add_error("nip", error)
         return None

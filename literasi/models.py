@@ -126,3 +126,26 @@ class OrganiserAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.province}"
+
+
+class ProvinceMove(models.Model):
+    """The audit trail of a learner moved from one province to another by a national admin."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="province_moves", verbose_name=_("learner"))
+    from_province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("from province")
+    )
+    to_province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="+", verbose_name=_("to province"))
+    reason = models.CharField(_("reason"), max_length=300)
+    moved_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("moved by")
+    )
+    moved_at = models.DateTimeField(_("moved at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-moved_at", "-pk"]
+        verbose_name = _("province move")
+        verbose_name_plural = _("province moves")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.from_province_id or '-'} → {self.to_province_id}"

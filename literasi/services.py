@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from allauth.account.models import EmailAddress
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from .models import EmployeeKind, OrganiserAssignment, Province, User
+from .errors import Refusal
+from .models import EmployeeKind, OrganiserAssignment, Province, ProvinceMove, User
 from .roles import roles_forget
+
+# Apps above this one (courses: where enrolments count) register here, in AppConfig.ready(), what
+# must follow a learner moved to another province; each runs inside the move's transaction.
+ProvinceMoveHook = Callable[[ProvinceMove], None]
+_province_move_hooks: list[ProvinceMoveHook] = []
+
+
+def on_learner_province_move(hook: ProvinceMoveHook) -> None:
+    """Register ``hook`` to run inside every learner province move (idempotent)."""
+    if hook not in _province_move_hooks:
+        _province_move_hooks.append(hook)
 
 
 @transaction.atomic
@@ -50,3 +65,28 @@ def organiser_assign(*, user: User, province: Province, assigned_by: User | None
     if created:
         roles_forget(user.pk)
     return assignment
+
+
+@transaction.atomic
+def learner_province_move(*, actor: User, learner: User, province: Province, reason: str) -> ProvinceMove | None:
+    """Move ``learner`` to ``province``, audited. National admins only (Refusal otherwise).
+
+    The learner's own enrolments (not those of a cohort, which count for the cohort's province)
+    follow them through the registered hooks. Returns None when the learner is already there, so
+    it is safe to repeat.
+    """
+    if not (actor.is_active and (actor.is_national_admin or actor.is_superuser)):
+        raise Refusal(_("Only a national admin can move a learner to another province."))
+    reason = reason.strip()
+    if not reason:
+        raise Refusal(_("Give the reason for the move."))
+    learner = User.objects.select_for_update().get(pk=learner.pk)
+    if learner.province_id == province.pk:
+        return None
+    move = ProvinceMove.objects.create(
+        user=learner, from_province_id=learner.province_id, to_province=province, reason=reason[:300], moved_by=actor
+    )
+    User.objects.filter(pk=learner.pk).update(province=province)
+    for hook in _province_move_hooks:
+        hook(move)
+    return move

@@ -11,6 +11,7 @@ from django.utils import translation
 from cohorts import services
 from cohorts.models import CohortEvent, ImportRow
 from courses.models import Enrolment
+from literasi.errors import Refusal
 from literasi.models import User
 
 from ..factories import UserFactory
@@ -176,3 +177,39 @@ def test_setting_the_password_from_the_invitation_verifies_the_address(client, c
     assert response.status_code == 302
     response = client.post("/akun/login/", {"login": "undangan@contoh.go.id", "password": "Sandi-Baru-Kuat-1"})
     assert response.status_code == 302 and "confirm-email" not in response["Location"]
+
+
+NIP_TABLE = [  # digits 13-14: a month or a PPPK code, on every path
+    ("198609262015051001", None),  # PNS, TMT May 2015
+    ("198904122022212008", None),  # NI PPPK, code 21
+    ("198609262015131001", "nip_tmt_month"),  # month 13: neither a month nor a PPPK code
+    ("198609262015001001", "nip_tmt_month"),  # month 00
+    ("198609262015221001", "nip_tmt_month"),  # 22: not a PPPK code
+    ("198602302015051001", "nip_birth_date"),
+]
+
+
+@pytest.mark.parametrize(("nip", "code"), NIP_TABLE)
+def test_signup_uploads_and_adding_by_hand_share_one_nip_rule(nip, code, cohort_jabar, organiser_jabar) -> None:
+    from django.core.exceptions import ValidationError
+
+    from literasi.forms import ProfileSignupForm
+    from literasi.nip import validate_nip
+
+    expected = ""
+    if code is not None:
+        with pytest.raises(ValidationError) as error:
+            validate_nip(nip)
+        assert error.value.code == code
+        expected = str(error.value.messages[0])
+    upload = upload_and_check(cohort_jabar, organiser_jabar, [f"{nip};Peserta;peserta.{nip}@contoh.go.id;;"])
+    row = upload.rows.get()
+    assert (row.outcome, row.message) == (("error", expected) if code else ("new", ""))
+    form = ProfileSignupForm(data={"full_name": "Peserta", "nip": nip, "employee_kind": "pns", "instansi": "X",
+                                   "jabatan": "Y", "province": "32"})  # fmt: skip
+    form.is_valid()
+    assert form.errors.get("nip", [""])[0] == expected
+    if code:
+        with pytest.raises(Refusal, match=expected[:20]):
+            services.participant_add(cohort=cohort_jabar, actor=organiser_jabar, email="tangan@contoh.go.id",
+                                     full_name="Tangan", nip=nip)  # fmt: skip

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from cohorts import services
 from cohorts.models import Cohort, EnrolmentImport
 from courses.models import Enrolment
+from literasi.errors import Refusal
 
 from .conftest import GOOD_CSV, csv_file, upload_and_check
 
@@ -147,5 +148,5 @@ def test_an_organiser_edits_and_closes_a_cohort_and_a_closed_one_takes_nobody(cl
     assert response.status_code == 302
     cohort_jabar.refresh_from_db()
     assert (cohort_jabar.name, cohort_jabar.status, cohort_jabar.province_id) == ("Angkatan I (diubah)", "closed", "32")
-    with pytest.raises(services.ParticipantRefused, match="ditutup"):
+    with pytest.raises(Refusal, match="ditutup"):
         services.participant_add(cohort=cohort_jabar, actor=organiser_jabar, email="telat@contoh.go.id", full_name="T")

@@ -57,11 +57,23 @@ def test_messages_name_the_rule_in_indonesian_and_english() -> None:
         assert "birth date" in error_of("198602302015051001").messages[0]
 
 
-def test_pppk_numbers_are_not_held_to_the_tmt_cpns_month() -> None:
-    ni_pppk = "199001012022211001"  # digits 13-14 are not a month in an NI PPPK
-    assert error_of(ni_pppk).code == "nip_tmt_month"
-    assert validate_nip(ni_pppk, pppk=True, today=TODAY) == ni_pppk
-    assert error_of("199002302022211001", pppk=True).code == "nip_birth_date"
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("198904122022212008", None),  # NI PPPK from the domain notes: code 21 where a PNS has the month
+        ("199001012022211001", None),
+        ("199001012022221001", "nip_tmt_month"),  # 22 is no month and no PPPK code
+        ("199001012022991001", "nip_tmt_month"),
+        ("199001011985211001", "nip_tmt_order"),  # a PPPK appointed before birth
+        ("199001012030211001", "nip_tmt_order"),  # a PPPK appointed in the future
+        ("199002302022211001", "nip_birth_date"),
+    ],
+)
+def test_digits_13_and_14_are_a_month_or_a_pppk_code(raw: str, code: str | None) -> None:
+    if code is None:
+        assert validate_nip(raw, today=TODAY) == raw
+    else:
+        assert error_of(raw).code == code
 
 
 def test_normalise_and_mask() -> None:
