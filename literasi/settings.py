@@ -286,6 +286,9 @@ else:
     # outlast the longest task, or a slow task would run twice at once.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_BATCH_TIME_LIMIT + 10 * 60),
+        # Prefixes every broker key (queues, bindings, fanout channels), so several deployments
+        # or test runs can share one Redis database without taking each other's tasks.
+        "global_keyprefix": os.environ.get("CELERY_BROKER_KEY_PREFIX", ""),
     }
 # Celery's Django fixup closes the database connection before and after every task unless this
 # is set: a new PostgreSQL connection per grade cost more than the grading (bench/grading.py).

@@ -6,7 +6,6 @@ import shutil
 
 import pytest
 from django.apps import apps as django_apps
-from django.core.cache import cache
 
 from literasi.models import Province, User
 from literasi.process_cache import ProcessCache
@@ -24,10 +23,26 @@ def service_missing(reason: str) -> None:
     pytest.skip(reason)
 
 
+def _clear_own_cache() -> None:
+    """Clear this checkout's cache entries only: another checkout's test run may share the Redis
+    database (bin/test gives each checkout its own key prefix), and Redis's clear() is FLUSHDB."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        backend.clear()
+        return
+    client = backend._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=f"{backend.key_prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
     """Rate-limit counters and cached structures live in caches: each test starts with none."""
-    cache.clear()
+    _clear_own_cache()
     ProcessCache.clear_all()
 
 

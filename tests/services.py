@@ -125,7 +125,9 @@ def broker(url: str) -> Iterator[None]:
     """Send this process's tasks to the broker at ``url`` for a while."""
     saved = (app.conf.broker_url, app.conf.broker_transport_options)
     _reset_broker_pools()
-    app.conf.broker_url, app.conf.broker_transport_options = url, {"visibility_timeout": 3600}
+    # The worker reads the same key prefix from the environment (bin/test sets one per checkout).
+    options = {"visibility_timeout": 3600, "global_keyprefix": os.environ.get("CELERY_BROKER_KEY_PREFIX", "")}
+    app.conf.broker_url, app.conf.broker_transport_options = url, options
     try:
         yield
     finally:
