@@ -21,7 +21,7 @@ $(VENV)/.installed: requirements.txt
 
 # Compiled catalogues are built here, with Babel from PyPI: no system gettext needed.
 messages: $(VENV)/.installed
-	$(VENV)/bin/pybabel compile --domain django --directory locale --use-fuzzy --statistics 2>&1 | grep -v "^compiling" || true
+	@$(VENV)/bin/pybabel --quiet compile --domain django --directory locale --use-fuzzy
 
 # Extracting strings needs GNU gettext (apt-get install gettext); translators only.
 makemessages:
@@ -34,7 +34,7 @@ run: install
 	@echo
 	@echo "Literasi runs at http://$(HOST):$(PORT)/  (Ctrl-C stops web, worker and scheduler)"
 	@echo
-	LITERASI_ADDR=$(HOST):$(PORT) $(VENV)/bin/honcho start --procfile Procfile.dev
+	LITERASI_ADDR=$(HOST):$(PORT) SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(VENV)/bin/honcho start --procfile Procfile.dev
 
 test: install
 	bin/test

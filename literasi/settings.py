@@ -297,6 +297,9 @@ else:
 CELERY_DB_REUSE_MAX = 10_000
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Workers turn what tasks print into log lines; the development console email backend prints
+# every email, which Celery's default level (WARNING) made look like a problem.
+CELERY_WORKER_REDIRECT_STDOUTS_LEVEL = "INFO"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Publishing must not hang a web request when the broker is away (see the outbox sweep).
 CELERY_BROKER_CONNECTION_TIMEOUT = 3

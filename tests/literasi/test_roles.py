@@ -143,3 +143,12 @@ def test_national_admins_cannot_touch_other_admins_or_credentials(client, nation
     # Other people's two-factor secrets and email addresses are not in reach.
     assert client.get("/admin/mfa/authenticator/").status_code in (302, 403, 404)
     assert client.get("/admin/account/emailaddress/").status_code in (302, 403, 404)
+
+
+def test_the_national_admin_home_is_headed_for_every_province(client, national_admin, organiser_jabar) -> None:
+    client.force_login(national_admin)
+    html = client.get("/penyelenggara/").content.decode()
+    assert "Semua provinsi" in html and "Provinsi yang Anda selenggarakan" not in html
+    client.force_login(organiser_jabar)
+    html = client.get("/penyelenggara/").content.decode()
+    assert "Provinsi yang Anda selenggarakan" in html and "Semua provinsi" not in html
