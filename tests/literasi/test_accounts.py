@@ -47,7 +47,8 @@ def test_signup_records_the_profile_and_sends_a_verification_email_in_indonesian
         "Pranata Komputer",
     )
     assert len(mail.outbox) == 1
-    assert "Konfirmasi" in mail.outbox[0].subject or "konfirmasi" in mail.outbox[0].body.lower()
+    assert mail.outbox[0].subject == "[Literasi] Mohon Konfirmasi Alamat E-mail Anda"
+    assert "/akun/confirm-email/" in mail.outbox[0].body
     # Not signed in before the address is verified.
     assert client.get("/penyelenggara/").status_code == 302
 

@@ -59,9 +59,23 @@ def test_broker_that_stops_is_noticed_and_its_return_too(client, broker_at) -> N
         redis.stop()
 
 
-def test_database_down_answers_503(client, monkeypatch) -> None:
-    from literasi import health
+@pytest.mark.django_db(transaction=True)
+def test_database_down_answers_503_and_its_return_is_noticed(client) -> None:
+    """The database really is unreachable (its connection points at a closed port or a missing
+    directory), not a patched check."""
+    from django.db import connection
 
-    monkeypatch.setattr(health, "database_ok", lambda: False)
-    response = client.get("/healthz")
+    saved = dict(connection.settings_dict)
+    connection.close()
+    if connection.vendor == "sqlite":
+        connection.settings_dict["NAME"] = "/nonexistent-directory/literasi.sqlite3"
+    else:
+        connection.settings_dict.update(HOST="127.0.0.1", PORT=str(free_port()))
+    try:
+        response = client.get("/healthz")
+    finally:
+        connection.close()
+        connection.settings_dict.update(saved)
     assert response.status_code == 503 and response.json()["database"] == "error"
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json()["database"] == "ok"

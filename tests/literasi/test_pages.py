@@ -53,7 +53,8 @@ def test_pages_stay_within_the_weight_budget_and_load_nothing_external(client, n
 def test_signup_errors_are_tied_to_their_fields_for_screen_readers(client) -> None:
     html = client.post("/akun/signup/", {"email": "bukan-email", "nip": "123"}).content.decode()
     assert 'aria-invalid="true"' in html
-    assert 'aria-describedby="id_nip_error' in html or 'aria-describedby="id_nip_helptext' in html
+    assert 'aria-describedby="id_nip_helptext id_nip_error"' in html
+    assert 'id="id_nip_error"' in html
 
 
 def test_an_english_browser_still_gets_indonesian_until_english_is_chosen(client) -> None:

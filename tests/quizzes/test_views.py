@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from quizzes import services
-from quizzes.models import Attempt, Question, Quiz
+from quizzes.models import Attempt, Quiz
 
 from .conftest import right_answers
 
@@ -159,10 +159,18 @@ def test_nobody_else_sees_or_touches_an_attempt(client, learner, stranger, quiz,
     assert client.get(f"/kuis/{quiz.pk}/")["Location"].startswith("/akun/login/")
 
 
-def test_quiz_pages_make_a_fixed_number_of_queries(client, learner, quiz, enrolled, django_assert_num_queries) -> None:
-    Question.objects.filter(quiz=quiz)  # 4 questions
+@pytest.mark.parametrize("count", [2, 12])
+def test_quiz_pages_make_a_fixed_number_of_queries(client, learner, course, count, django_assert_num_queries) -> None:
+    """The same number of queries whether the attempt has 2 questions or 12."""
+    from courses.services import enrolment_create
+
+    from ..factories import quiz_with_questions
+
+    quiz = quiz_with_questions(course, count=count)
+    enrolment_create(user=learner, course=course)
     client.force_login(learner)
     attempt = start(client, quiz)
+    assert len(attempt.layout) == count
     client.get(f"/kuis/percobaan/{attempt.pk}/")
     with django_assert_num_queries(5):  # user, attempt, active enrolment, questions, options
         client.get(f"/kuis/percobaan/{attempt.pk}/")
