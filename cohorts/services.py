@@ -484,8 +484,3 @@ def invitations_send(*, cohort_id: int, new_user_ids: list[int], linked_user_ids
     for chunk in _chunks(messages, 200):
         send_mass_mail(chunk, connection=connection)
     return len(messages)
-
-
-def email_verified_by_password_set(*, user: User) -> None:
-    """A password set from a link sent to the address proves the address (invited participants)."""
-    EmailAddress.objects.filter(user=user, primary=True, verified=False).update(verified=True)

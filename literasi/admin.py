@@ -8,8 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from .models import OrganiserAssignment, Province, ProvinceMove, User
-from .roles import roles_forget
-from .services import learner_province_move
+from .services import learner_province_move, organiser_assign, organiser_unassign
 
 
 @admin.register(Province)
@@ -37,6 +36,9 @@ class OrganiserAssignmentInline(admin.TabularInline):
     autocomplete_fields = ("province",)
     verbose_name = _("organiser of province")
     verbose_name_plural = _("organiser of provinces")
+
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        return False  # an assignment is added or removed (through the services), never edited
 
 
 @admin.register(User)
@@ -73,17 +75,11 @@ class UserAdmin(DjangoUserAdmin):
         return request.user.is_superuser and super().has_delete_permission(request, obj)
 
     def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        # Organiser assignments go through the services, like every other path that grants a role.
         for instance in formset.save(commit=False):
-            if isinstance(instance, OrganiserAssignment) and instance.assigned_by_id is None:
-                instance.assigned_by = request.user
-            instance.save()
+            organiser_assign(user=form.instance, province=instance.province, assigned_by=request.user)
         for obj in formset.deleted_objects:
-            obj.delete()
-        roles_forget(form.instance.pk)
-
-    def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        roles_forget(obj.pk)
+            organiser_unassign(user=form.instance, province_code=obj.province_id)
 
 
 class ProvinceMoveForm(forms.ModelForm):

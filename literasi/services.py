@@ -57,6 +57,12 @@ def user_create_verified(
     return user
 
 
+def email_verified_by_password_set(*, user: User) -> None:
+    """A password set from a link sent to the address proves the address (invited participants
+    set their first password that way). Safe to repeat."""
+    EmailAddress.objects.filter(user=user, primary=True, verified=False).update(verified=True)
+
+
 def organiser_assign(*, user: User, province: Province, assigned_by: User | None = None) -> OrganiserAssignment:
     """Make ``user`` an organiser of ``province``. Safe to repeat: one assignment per pair."""
     assignment, created = OrganiserAssignment.objects.get_or_create(
@@ -65,6 +71,14 @@ def organiser_assign(*, user: User, province: Province, assigned_by: User | None
     if created:
         roles_forget(user.pk)
     return assignment
+
+
+def organiser_unassign(*, user: User, province_code: str) -> bool:
+    """``user`` no longer organises that province. Safe to repeat; True if a role was removed."""
+    removed, _details = OrganiserAssignment.objects.filter(user=user, province_id=province_code).delete()
+    if removed:
+        roles_forget(user.pk)
+    return bool(removed)
 
 
 @transaction.atomic

@@ -179,6 +179,7 @@ ACCOUNT_ADAPTER = "literasi.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_SIGNUP_FORM_CLASS = "literasi.forms.ProfileSignupForm"
+ACCOUNT_FORMS = {"reset_password_from_key": "literasi.password_forms.PasswordSetFromEmailForm"}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False

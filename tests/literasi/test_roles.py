@@ -153,3 +153,26 @@ def test_the_national_admin_home_is_headed_for_every_province(client, national_a
     client.force_login(organiser_jabar)
     html = client.get("/penyelenggara/").content.decode()
     assert "Provinsi yang Anda selenggarakan" in html and "Semua provinsi" not in html
+
+
+def test_national_admin_removes_an_organiser_role_in_the_admin(client, national_admin, organiser_jabar,
+                                                               django_capture_on_commit_callbacks) -> None:  # fmt: skip
+    from literasi.roles import roles_of
+
+    assert roles_of(organiser_jabar).is_organiser
+    client.force_login(national_admin)
+    url = f"/admin/literasi/user/{organiser_jabar.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields if name != "password"} | {"is_active": "on"}
+    data.pop("is_national_admin", None)
+    assignment = OrganiserAssignment.objects.get(user=organiser_jabar)
+    data |= {"organiser_assignments-TOTAL_FORMS": "1", "organiser_assignments-INITIAL_FORMS": "1",
+             "organiser_assignments-MIN_NUM_FORMS": "0", "organiser_assignments-MAX_NUM_FORMS": "1000",
+             "organiser_assignments-0-id": str(assignment.pk), "organiser_assignments-0-user": str(organiser_jabar.pk),
+             "organiser_assignments-0-DELETE": "on"}  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(url, data).status_code == 302
+    assert not OrganiserAssignment.objects.filter(user=organiser_jabar).exists()
+    # The cached role is dropped: the former organiser is refused at once.
+    client.force_login(organiser_jabar)
+    assert client.get("/penyelenggara/").status_code == 404
