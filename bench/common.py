@@ -10,11 +10,12 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from devtools.net import free_port, port_answers
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -25,20 +26,6 @@ PYTHON = sys.executable
 _CORES = sorted(os.sched_getaffinity(0))
 LOADGEN_CPUS = ["taskset", "-c", str(_CORES[-1])] if len(_CORES) > 1 and shutil.which("taskset") else []
 SERVER_CPUS = ["taskset", "-c", ",".join(map(str, _CORES[:-1]))] if len(_CORES) > 1 and shutil.which("taskset") else []
-
-
-def port_answers(port: int, host: str = "127.0.0.1") -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def bench_environment() -> dict[str, str]:
@@ -58,7 +45,7 @@ def bench_environment() -> dict[str, str]:
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SECURE_SSL_REDIRECT": "false",
             "BEHIND_TLS_PROXY": "false",
-            "ROOT_URLCONF": "bench.urls",
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
             "GUNICORN_ACCESSLOG": "",
             "LOG_LEVEL": "WARNING",
         }

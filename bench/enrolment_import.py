@@ -23,7 +23,7 @@ from bench.common import bench_environment, prepare_database
 
 ENV = bench_environment()
 os.environ.update(ENV)
-os.environ["DJANGO_SETTINGS_MODULE"] = "literasi.settings"
+os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
 
 
 def nip(n: int) -> str:

@@ -28,7 +28,7 @@ from bench.common import PYTHON, ROOT, bench_environment, prepare_database
 
 ENV = bench_environment()
 os.environ.update(ENV)
-os.environ["DJANGO_SETTINGS_MODULE"] = "literasi.settings"
+os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
 
 
 def start_worker(concurrency: int) -> subprocess.Popen:
@@ -61,12 +61,13 @@ def main() -> None:
     import redis
     from django.utils import timezone
 
+    from bench.tasks import noop
     from courses.models import Enrolment
     from literasi.celery import app
     from literasi.models import Province, User
     from quizzes import services
     from quizzes.models import Attempt, Option, Quiz
-    from quizzes.tasks import grade_attempt, noop
+    from quizzes.tasks import grade_attempt
 
     broker = redis.Redis.from_url(ENV["REDIS_URL"])
     app.control.purge()

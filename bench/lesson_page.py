@@ -53,7 +53,7 @@ def main() -> None:
     prepare_database(env)
     manage(env, "collectstatic", "--noinput")
     cookie, path = subprocess.run(
-        [PYTHON, "-c", SESSION_SCRIPT], cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": "literasi.settings"},
+        [PYTHON, "-c", SESSION_SCRIPT], cwd=ROOT, env=env,
         capture_output=True, text=True, check=True,
     ).stdout.split()  # fmt: skip
 

@@ -1,4 +1,4 @@
-"""The site's URLs plus a bare view, for benchmarks only (ROOT_URLCONF=bench.urls)."""
+"""The site's URLs plus a bare view, for benchmarks only (bench.settings points ROOT_URLCONF here)."""
 
 from __future__ import annotations
 

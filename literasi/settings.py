@@ -87,8 +87,7 @@ MIDDLEWARE = [
     "literasi.middleware.RequireStaffTwoFactorMiddleware",
 ]
 
-# Benchmarks add a bare view with their own URLconf (bench/urls.py); nothing else sets this.
-ROOT_URLCONF = os.environ.get("ROOT_URLCONF", "literasi.urls")
+ROOT_URLCONF = "literasi.urls"
 WSGI_APPLICATION = "literasi.wsgi.application"
 
 TEMPLATES = [

@@ -32,8 +32,3 @@ def attempts_sweep() -> None:
 def quiz_regrade(quiz_id: int) -> None:
     """Regrade a quiz's graded attempts after its answer key was corrected (batch queue)."""
     services.quiz_regrade(quiz_id=quiz_id)
-
-
-@shared_task(queue=GRADING_QUEUE)
-def noop() -> None:
-    """Does nothing: the grading benchmark measures the broker and worker overhead with it."""

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from django.db import connection
 
-from bench.common import free_port, port_answers
+from devtools.net import free_port, port_answers
 from literasi.celery import app
 
 from .conftest import service_missing

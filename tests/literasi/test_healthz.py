@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.common import free_port
+from devtools.net import free_port
 from literasi.celery import app
 
 from ..services import RedisServer

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from bench.common import free_port
 from courses.models import Enrolment
+from devtools.net import free_port
 from literasi.celery import app
 from quizzes import services
 from quizzes.models import Attempt, Option
