@@ -6,11 +6,13 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from literasi.admin import LabelledTabularInline
+
 from .models import Course, Enrolment, Lesson
 from .services import course_lessons_changed, course_save_from_admin, lesson_save_from_admin
 
 
-class LessonInline(admin.TabularInline):
+class LessonInline(LabelledTabularInline):
     model = Lesson
     fields = ("order", "title", "slug", "minutes", "is_published")
     show_change_link = True

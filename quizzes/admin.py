@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from literasi.admin import LabelledTabularInline
+
 from .models import Attempt, Option, Question, Quiz
 from .services import REENQUEUE_AFTER, attempt_enqueue_grading, question_save_from_admin, quiz_key_changed
 from .tasks import quiz_regrade
@@ -31,7 +33,7 @@ class OptionFormSet(BaseInlineFormSet):
             )
 
 
-class OptionInline(admin.TabularInline):
+class OptionInline(LabelledTabularInline):
     model = Option
     formset = OptionFormSet
     extra = 0
@@ -65,7 +67,7 @@ class QuestionAdmin(admin.ModelAdmin):
             )
 
 
-class QuestionInline(admin.TabularInline):
+class QuestionInline(LabelledTabularInline):
     model = Question
     extra = 0
     can_delete = False
