@@ -40,7 +40,7 @@ def _quiz_values(source: QuizSource) -> dict[str, Any]:
 
     if not str(d.get("title", "")).strip():
         raise ContentError(f"{path}: a quiz needs a 'title'")
-    show = d.get("show_answers", Quiz.ShowAnswers.AFTER_ATTEMPT)
+    show = d.get("show_answers", Quiz.ShowAnswers.AFTER_LAST_ATTEMPT)
     if show not in Quiz.ShowAnswers.values:
         raise ContentError(f"{path}: show_answers must be one of {', '.join(Quiz.ShowAnswers.values)}")
     return {
