@@ -30,6 +30,11 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
     if not value:
@@ -295,9 +300,28 @@ CELERY_DB_REUSE_MAX = 10_000
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# Publishing must not hang a web request when the broker is away (see the outbox sweep).
-CELERY_BROKER_CONNECTION_TIMEOUT = 3
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
+
+# --- Publishing fails fast (issue 9: submissions while the broker is down) --------------------
+# A request that hands work to the broker (literasi.queueing) tries once and moves on: the work
+# is already committed as an outbox row that the scheduler's sweep enqueues when the broker is
+# back. Without this block, kombu retried the connection for up to 6 s per request (sleeping 2 s
+# then 4 s) and a broker host that stopped answering could hold a request for ever.
+# - max_retries 0: one connection try when publishing; the worker's own reconnect loop is
+#   unaffected (it passes broker_connection_max_retries explicitly).
+# - socket_connect_timeout: a broker host that drops packets costs this long, not the OS's minutes.
+# - socket_timeout: a command on a connection the broker silently dropped gives up after this;
+#   above the worker's 1 s BRPOP wait, so consuming is unaffected.
+# - publish retry policy (for callers that do retry, such as beat): one quick retry at most.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+REDIS_BROKER_FAIL_FAST_OPTIONS = {
+    "max_retries": 0,
+    "socket_connect_timeout": env_float("CELERY_BROKER_SOCKET_CONNECT_TIMEOUT", 0.5),
+    "socket_timeout": env_float("CELERY_BROKER_SOCKET_TIMEOUT", 3.0),
+}
+if not CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS |= REDIS_BROKER_FAIL_FAST_OPTIONS
+# --- end of the fail-fast publishing block ---------------------------------------------------
 
 # --- Logging -----------------------------------------------------------------------------------
 LOGGING = {

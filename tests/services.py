@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection
 
 from bench.common import free_port, port_answers
@@ -125,7 +126,8 @@ def broker(url: str) -> Iterator[None]:
     """Send this process's tasks to the broker at ``url`` for a while."""
     saved = (app.conf.broker_url, app.conf.broker_transport_options)
     _reset_broker_pools()
-    app.conf.broker_url, app.conf.broker_transport_options = url, {"visibility_timeout": 3600}
+    options = {**settings.REDIS_BROKER_FAIL_FAST_OPTIONS, "visibility_timeout": 3600}
+    app.conf.broker_url, app.conf.broker_transport_options = url, options
     try:
         yield
     finally:

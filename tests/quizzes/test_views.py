@@ -11,7 +11,7 @@ from django.utils import timezone
 from quizzes import services
 from quizzes.models import Attempt, Question, Quiz
 
-from .conftest import right_answers
+from .conftest import form_data, right_answers, start
 
 pytestmark = pytest.mark.django_db
 
@@ -19,20 +19,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _no_broker(monkeypatch):
     monkeypatch.setattr("quizzes.tasks.grade_attempt.apply_async", lambda *a, **kw: None)
-
-
-def form_data(attempt: Attempt, answers: dict[str, list[int]], action: str = "submit") -> dict:
-    """The POST a browser sends: each chosen option by its position in this attempt's order."""
-    order = {str(item["q"]): item["o"] for item in attempt.layout}
-    data = {f"q_{q}": [order[q].index(option) for option in options] for q, options in answers.items()}
-    data["action"] = action
-    return data
-
-
-def start(client, quiz) -> Attempt:
-    response = client.post(f"/kuis/{quiz.pk}/mulai/")
-    assert response.status_code == 302
-    return Attempt.objects.get(pk=int(re.search(r"/percobaan/(\d+)/", response["Location"]).group(1)))
 
 
 def test_course_page_lists_the_quiz_and_its_rules(client, learner, quiz, enrolled) -> None:
