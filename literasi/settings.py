@@ -276,6 +276,15 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Every request body, files included, is refused with 413 above this before Django reads it
+# (literasi.middleware.RequestBodyLimit, in literasi/wsgi.py): the largest upload (a 10 MB
+# participant file) plus room for the form around it. Set the proxy's limit to the same
+# (nginx: client_max_body_size 12m). Django keeps an upload in memory up to
+# FILE_UPLOAD_MAX_MEMORY_SIZE and writes larger ones to FILE_UPLOAD_TEMP_DIR (the system's
+# temporary directory unless set), so at most this much per request reaches the disk.
+REQUEST_BODY_MAX_BYTES = env_int("REQUEST_BODY_MAX_BYTES", 12 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default, named here beside the cap
+FILE_UPLOAD_TEMP_DIR = os.environ.get("FILE_UPLOAD_TEMP_DIR") or None
 
 # --- Celery ------------------------------------------------------------------------------------
 # Read by literasi/celery.py (namespace CELERY_). Embedded default: kombu's filesystem transport,
