@@ -24,10 +24,15 @@ class NipField(forms.CharField):
 
 
 def clean_profile_nip(form: forms.Form) -> str | None:
-    """Validate ``form``'s NIP for its employee kind and refuse one already registered.
+    """Validate ``form``'s NIP (an error names the rule that failed). Returns the 18 digits, or
+    None when empty.
 
-    The refusal does not say whose NIP it is. Returns the 18 digits, or None when empty.
+    A NIP already registered to another account is *not* a form error: saying so would let
+    anyone find out which NIPs are registered. It is returned as None (the account is created
+    without it) and kept in ``form.taken_nip``; the account adapter then tells the NIP's owner
+    and the new account's address by email (``literasi.adapters.AccountAdapter.save_user``).
     """
+    form.taken_nip = None
     raw = form.cleaned_data.get("nip") or ""
     if not raw.strip():
         return None
@@ -37,10 +42,7 @@ def clean_profile_nip(form: forms.Form) -> str | None:
         form.add_error("nip", error)
         return None
     if User.objects.filter(nip=nip).exists():
-        form.add_error(
-            "nip",
-            _("This NIP is already registered. If it is yours, sign in or reset your password."),
-        )
+        form.taken_nip = nip
         return None
     return nip
 

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +29,11 @@ def env_bool(name: str, default: bool) -> bool:
 def env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value else default
+
+
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -70,10 +76,12 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "literasi.middleware.IndonesianFirstMiddleware",
@@ -187,12 +195,22 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Literasi] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
-# Allauth's defaults (login_failed 10/m per IP and 5 per 5 minutes per account, signup 20/m per
-# IP, password reset 20/m per IP and 1 per 3 minutes per email...) stay, made explicit here.
+# The client address that allauth's per-address limits count. Behind our TLS proxy every request
+# arrives from the proxy, so without this one person's failures would limit everyone. The
+# proxy appends the address it saw to X-Forwarded-For; with N proxies of ours in front, the N-th
+# entry from the right is the client's (the entries left of it are whatever the client sent).
+# 0 (the default) never reads the header: a client reaching the app directly could pick its own.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Allauth's rate limits, per client address ("ip"), account ("key") or signed-in user ("user").
+# - login_failed: 10 a minute per address, and 5 per 5 minutes per account *and address*
+#   (literasi.adapters.AccountAdapter): an attacker's wrong passwords lock out the attacker's
+#   address, never the owner signing in from theirs.
+# - signup: few per address (SIGNUP_RATE_LIMIT). The page says nothing about registered NIPs or
+#   emails (literasi.forms.clean_profile_nip), and this caps how fast anyone can try.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
-    "signup": "20/m/ip",
+    "signup": os.environ.get("SIGNUP_RATE_LIMIT", "5/10m/ip,20/d/ip"),
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
@@ -260,7 +278,34 @@ SECURE_HSTS_PRELOAD = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): scripts, styles, fonts and requests only from this site,
+# no inline script or style (templates load static files; the JSON blocks allauth writes into
+# some pages are data, never run), no plugins, no framing, forms post only here. Images may also
+# be data: URIs (the authenticator QR code). The browser test runs pages under it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Every request body, files included, is refused with 413 above this before Django reads it
+# (literasi.middleware.RequestBodyLimit, in literasi/wsgi.py): the largest upload (a 10 MB
+# participant file) plus room for the form around it. Set the proxy's limit to the same
+# (nginx: client_max_body_size 12m). Django keeps an upload in memory up to
+# FILE_UPLOAD_MAX_MEMORY_SIZE and writes larger ones to FILE_UPLOAD_TEMP_DIR (the system's
+# temporary directory unless set), so at most this much per request reaches the disk.
+REQUEST_BODY_MAX_BYTES = env_int("REQUEST_BODY_MAX_BYTES", 12 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default, named here beside the cap
+FILE_UPLOAD_TEMP_DIR = os.environ.get("FILE_UPLOAD_TEMP_DIR") or None
 
 # --- Celery ------------------------------------------------------------------------------------
 # Read by literasi/celery.py (namespace CELERY_). Embedded default: kombu's filesystem transport,
@@ -301,9 +346,28 @@ CELERY_TIMEZONE = TIME_ZONE
 # every email, which Celery's default level (WARNING) made look like a problem.
 CELERY_WORKER_REDIRECT_STDOUTS_LEVEL = "INFO"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# Publishing must not hang a web request when the broker is away (see the outbox sweep).
-CELERY_BROKER_CONNECTION_TIMEOUT = 3
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
+
+# --- Publishing fails fast (issue 9: submissions while the broker is down) --------------------
+# A request that hands work to the broker (literasi.queueing) tries once and moves on: the work
+# is already committed as an outbox row that the scheduler's sweep enqueues when the broker is
+# back. Without this block, kombu retried the connection for up to 6 s per request (sleeping 2 s
+# then 4 s) and a broker host that stopped answering could hold a request for ever.
+# - max_retries 0: one connection try when publishing; the worker's own reconnect loop is
+#   unaffected (it passes broker_connection_max_retries explicitly).
+# - socket_connect_timeout: a broker host that drops packets costs this long, not the OS's minutes.
+# - socket_timeout: a command on a connection the broker silently dropped gives up after this;
+#   above the worker's 1 s BRPOP wait, so consuming is unaffected.
+# - publish retry policy (for callers that do retry, such as beat): one quick retry at most.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+REDIS_BROKER_FAIL_FAST_OPTIONS = {
+    "max_retries": 0,
+    "socket_connect_timeout": env_float("CELERY_BROKER_SOCKET_CONNECT_TIMEOUT", 0.5),
+    "socket_timeout": env_float("CELERY_BROKER_SOCKET_TIMEOUT", 3.0),
+}
+if not CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS |= REDIS_BROKER_FAIL_FAST_OPTIONS
+# --- end of the fail-fast publishing block ---------------------------------------------------
 
 # --- Logging -----------------------------------------------------------------------------------
 LOGGING = {

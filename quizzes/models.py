@@ -34,8 +34,10 @@ class Quiz(models.Model):
     questions_per_attempt = models.PositiveSmallIntegerField(
         _("questions per attempt"), null=True, blank=True, help_text=_("Drawn at random from the bank; empty = all.")
     )
+    # By default the answer key is kept until the learner has passed or has no attempt left:
+    # shown after every failed attempt, it would hand out the answers for the next one.
     show_answers = models.CharField(
-        _("show answers"), max_length=20, choices=ShowAnswers.choices, default=ShowAnswers.AFTER_ATTEMPT
+        _("show answers"), max_length=20, choices=ShowAnswers.choices, default=ShowAnswers.AFTER_LAST_ATTEMPT
     )
     required = models.BooleanField(_("required to complete the course"), default=True)
     is_published = models.BooleanField(_("published"), default=True)

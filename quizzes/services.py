@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 import secrets
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +16,7 @@ from courses.content import SLUG, ContentError, QuizSource
 from courses.markdown import render_markdown
 from courses.models import Course
 from literasi.models import User
+from literasi.queueing import publish
 
 from .models import Attempt, Option, Question, Quiz
 from .selectors import answer_key
@@ -40,7 +40,7 @@ def _quiz_values(source: QuizSource) -> dict[str, Any]:
 
     if not str(d.get("title", "")).strip():
         raise ContentError(f"{path}: a quiz needs a 'title'")
-    show = d.get("show_answers", Quiz.ShowAnswers.AFTER_ATTEMPT)
+    show = d.get("show_answers", Quiz.ShowAnswers.AFTER_LAST_ATTEMPT)
     if show not in Quiz.ShowAnswers.values:
         raise ContentError(f"{path}: show_answers must be one of {', '.join(Quiz.ShowAnswers.values)}")
     return {
@@ -212,8 +212,6 @@ GRACE = dt.timedelta(seconds=30)
 # graded is enqueued again by the sweep (its worker may have died with the message reserved).
 REENQUEUE_AFTER = dt.timedelta(minutes=2)
 
-logger = logging.getLogger(__name__)
-
 
 class AttemptRefused(Exception):
     """The learner may not start or change this attempt; ``message`` is for the learner."""
@@ -318,22 +316,20 @@ def attempt_submit(*, attempt: Attempt, answers: dict[str, list[int]] | None = N
         locked.state = Attempt.State.SUBMITTED
         locked.submitted_at = now
         locked.save(update_fields=["answers", "state", "submitted_at", "late"])
-        transaction.on_commit(lambda: attempt_enqueue_grading(attempt_id=locked.pk))
+        transaction.on_commit(lambda: attempt_enqueue_grading(attempt_id=locked.pk), robust=True)
     return locked
 
 
 def attempt_enqueue_grading(*, attempt_id: int) -> bool:
     """Hand the attempt's grading to the broker and note when (the outbox mark).
 
-    Returns False, leaving the mark empty for the sweep, when the broker cannot be reached: the
-    learner's request is never failed for it.
+    Returns False, leaving the mark empty for the sweep, when the broker cannot be reached: one
+    fast try (``literasi.queueing.publish``), so the learner's request is neither failed nor held
+    up for it.
     """
     from .tasks import grade_attempt
 
-    try:
-        grade_attempt.apply_async(args=[attempt_id], retry=False)
-    except Exception:  # noqa: BLE001 - any broker failure: the sweep will enqueue it
-        logger.warning("broker unavailable; attempt %s waits for the sweep", attempt_id, exc_info=True)
+    if not publish(grade_attempt, attempt_id):
         return False
     Attempt.objects.filter(pk=attempt_id, state=Attempt.State.SUBMITTED).update(grading_enqueued_at=timezone.now())
     return True

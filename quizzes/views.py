@@ -93,8 +93,8 @@ def attempt_take(request: HttpRequest, attempt_id: int) -> HttpResponse:
 
 
 def _result_context(request: HttpRequest, attempt: Attempt) -> dict:
-    if attempt.state == Attempt.State.SUBMITTED:
-        # Still being graded (and polled every second): the panel shows only that.
+    if attempt.state in (Attempt.State.IN_PROGRESS, Attempt.State.SUBMITTED):
+        # Still open, or being graded (and polled every second): the panel shows only that.
         return {"attempt": attempt, "quiz": attempt.quiz}
     used = services.attempts_used(user=request.user, quiz=attempt.quiz)
     show = selectors.answers_may_be_shown(attempt=attempt, attempts_used=used)

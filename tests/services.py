@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection
 
 from devtools.net import free_port, port_answers
@@ -126,7 +127,8 @@ def broker(url: str) -> Iterator[None]:
     saved = (app.conf.broker_url, app.conf.broker_transport_options)
     _reset_broker_pools()
     # The worker reads the same key prefix from the environment (bin/test sets one per checkout).
-    options = {"visibility_timeout": 3600, "global_keyprefix": os.environ.get("CELERY_BROKER_KEY_PREFIX", "")}
+    options = {**settings.REDIS_BROKER_FAIL_FAST_OPTIONS, "visibility_timeout": 3600,
+               "global_keyprefix": os.environ.get("CELERY_BROKER_KEY_PREFIX", "")}  # fmt: skip
     app.conf.broker_url, app.conf.broker_transport_options = url, options
     try:
         yield

@@ -89,14 +89,40 @@ def test_a_bad_nip_names_the_rule_and_creates_nothing(client) -> None:
     assert not mail.outbox
 
 
-def test_a_registered_nip_is_refused_without_saying_whose(client) -> None:
-    UserFactory(email="pemilik@contoh.go.id", full_name="Pemilik Asli", nip="198609262015052001")
+def test_a_registered_nip_is_not_revealed_on_the_signup_page(client) -> None:
+    owner = UserFactory(email="pemilik@contoh.go.id", full_name="Pemilik Asli", nip="198609262015052001")
+    fresh = client.post("/akun/signup/", signup_data(email="baru@contoh.go.id", nip="19900101 201501 1 001"))
+    mail.outbox.clear()
+    client.post("/akun/logout/")
     response = client.post("/akun/signup/", signup_data())
-    html = response.content.decode()
-    assert response.status_code == 200
-    assert "NIP ini sudah terdaftar" in html
-    assert "pemilik" not in html.lower() and "Pemilik Asli" not in html
-    assert User.objects.count() == 1
+    # The page answers exactly as for a NIP nobody has: no error, on to "check your email".
+    assert response.status_code == fresh.status_code == 302
+    assert response["Location"] == fresh["Location"]
+    # The account is made without the NIP; the NIP stays with its owner.
+    assert User.objects.get(email="dewi.lestari@bali.go.id").nip is None
+    owner.refresh_from_db()
+    assert owner.nip == "198609262015052001" and owner.email == "pemilik@contoh.go.id"
+    # The two people concerned are told privately, in Indonesian; neither learns the other's address.
+    to_owner = next(m for m in mail.outbox if m.to == ["pemilik@contoh.go.id"])
+    assert "mendaftar dengan NIP Anda" in to_owner.subject and "akun Anda tidak berubah" in to_owner.body
+    assert "dewi" not in to_owner.body.lower()
+    to_signup = [m for m in mail.outbox if m.to == ["dewi.lestari@bali.go.id"]]
+    assert any("tanpa NIP" in m.subject for m in to_signup)  # besides the verification email
+    assert all("pemilik" not in m.body.lower() for m in to_signup)
+
+
+def test_signups_from_one_address_are_limited(client) -> None:
+    for n in range(5):
+        response = client.post("/akun/signup/", signup_data(email=f"coba{n}@contoh.go.id", nip=""))
+        assert response.status_code == 302
+        client.post("/akun/logout/")
+    response = client.post("/akun/signup/", signup_data(email="coba9@contoh.go.id", nip=""))
+    assert response.status_code == 429
+    assert "Terlalu banyak permintaan" in response.content.decode()
+    assert not User.objects.filter(email="coba9@contoh.go.id").exists()
+    # Someone at another address signs up as usual.
+    other = client.post("/akun/signup/", signup_data(email="lain@contoh.go.id", nip=""), REMOTE_ADDR="198.51.100.7")
+    assert other.status_code == 302
 
 
 def test_a_registered_email_is_not_revealed_on_the_signup_page(client) -> None:

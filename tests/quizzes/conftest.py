@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from courses.services import enrolment_create, lesson_complete
@@ -36,3 +38,17 @@ def right_answers(attempt: Attempt, *, wrong: int = 0) -> dict[str, list[int]]:
         chosen = options.filter(is_correct=index >= wrong)
         answers[str(item["q"])] = sorted(chosen.values_list("pk", flat=True))
     return answers
+
+
+def form_data(attempt: Attempt, answers: dict[str, list[int]], action: str = "submit") -> dict:
+    """The POST a browser sends: each chosen option by its position in this attempt's order."""
+    order = {str(item["q"]): item["o"] for item in attempt.layout}
+    data = {f"q_{q}": [order[q].index(option) for option in options] for q, options in answers.items()}
+    data["action"] = action
+    return data
+
+
+def start(client, quiz) -> Attempt:
+    response = client.post(f"/kuis/{quiz.pk}/mulai/")
+    assert response.status_code == 302
+    return Attempt.objects.get(pk=int(re.search(r"/percobaan/(\d+)/", response["Location"]).group(1)))

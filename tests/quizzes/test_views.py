@@ -11,7 +11,7 @@ from django.utils import timezone
 from quizzes import services
 from quizzes.models import Attempt, Quiz
 
-from .conftest import right_answers
+from .conftest import form_data, right_answers, start
 
 pytestmark = pytest.mark.django_db
 
@@ -19,20 +19,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _no_broker(monkeypatch):
     monkeypatch.setattr("quizzes.tasks.grade_attempt.apply_async", lambda *a, **kw: None)
-
-
-def form_data(attempt: Attempt, answers: dict[str, list[int]], action: str = "submit") -> dict:
-    """The POST a browser sends: each chosen option by its position in this attempt's order."""
-    order = {str(item["q"]): item["o"] for item in attempt.layout}
-    data = {f"q_{q}": [order[q].index(option) for option in options] for q, options in answers.items()}
-    data["action"] = action
-    return data
-
-
-def start(client, quiz) -> Attempt:
-    response = client.post(f"/kuis/{quiz.pk}/mulai/")
-    assert response.status_code == 302
-    return Attempt.objects.get(pk=int(re.search(r"/percobaan/(\d+)/", response["Location"]).group(1)))
 
 
 def test_course_page_lists_the_quiz_and_its_rules(client, learner, quiz, enrolled) -> None:
@@ -119,6 +105,58 @@ def test_answers_are_shown_by_the_quizs_rule(client, learner, quiz, enrolled, ru
     services.attempt_grade(attempt_id=attempt.pk)
     html = client.get(f"/kuis/percobaan/{attempt.pk}/hasil/").content.decode()
     assert ("Pembahasan soal" in html) is shown
+
+
+def submit_and_grade(client, quiz, *, wrong: int) -> Attempt:
+    attempt = start(client, quiz)
+    client.post(f"/kuis/percobaan/{attempt.pk}/", form_data(attempt, right_answers(attempt, wrong=wrong)))
+    services.attempt_grade(attempt_id=attempt.pk)
+    return attempt
+
+
+def test_by_default_the_answer_key_waits_for_a_pass(client, learner, quiz, enrolled) -> None:
+    client.force_login(learner)
+    assert Quiz(course=quiz.course).show_answers == Quiz.ShowAnswers.AFTER_LAST_ATTEMPT
+    failed = submit_and_grade(client, quiz, wrong=4)
+    # Failed with attempts left: the score, but neither the right answers nor the explanations.
+    for url in (f"/kuis/percobaan/{failed.pk}/hasil/", f"/kuis/percobaan/{failed.pk}/status/"):
+        html = client.get(url).content.decode()
+        assert "Nilai: 0" in html and "Coba lagi" in html
+        assert "Pembahasan soal" not in html and "(jawaban yang benar)" not in html
+    passed = submit_and_grade(client, quiz, wrong=0)
+    html = client.get(f"/kuis/percobaan/{passed.pk}/hasil/").content.decode()
+    assert "Pembahasan soal 1." in html and "(jawaban yang benar)" in html
+
+
+def test_by_default_the_answer_key_is_shown_after_the_last_attempt(client, learner, quiz, enrolled) -> None:
+    client.force_login(learner)
+    first, second = submit_and_grade(client, quiz, wrong=4), submit_and_grade(client, quiz, wrong=4)
+    for attempt in (first, second):
+        assert "Pembahasan soal" not in client.get(f"/kuis/percobaan/{attempt.pk}/hasil/").content.decode()
+    last = submit_and_grade(client, quiz, wrong=4)  # the third of three
+    html = client.get(f"/kuis/percobaan/{last.pk}/hasil/").content.decode()
+    assert "Pembahasan soal 1." in html and "(jawaban yang benar)" in html
+    assert "Coba lagi" not in html
+
+
+def test_a_quiz_may_keep_showing_the_key_after_every_attempt(client, learner, quiz, enrolled) -> None:
+    quiz.show_answers = Quiz.ShowAnswers.AFTER_ATTEMPT
+    quiz.save()
+    client.force_login(learner)
+    failed = submit_and_grade(client, quiz, wrong=4)
+    assert "Pembahasan soal 1." in client.get(f"/kuis/percobaan/{failed.pk}/hasil/").content.decode()
+
+
+def test_the_status_of_an_attempt_in_progress_says_so(client, learner, stranger, quiz, enrolled) -> None:
+    client.force_login(learner)
+    attempt = start(client, quiz)
+    response = client.get(f"/kuis/percobaan/{attempt.pk}/status/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "masih berlangsung" in html and f'href="/kuis/percobaan/{attempt.pk}/"' in html
+    assert "None" not in html and "Nilai:" not in html and "hx-trigger" not in html
+    client.force_login(stranger)
+    assert client.get(f"/kuis/percobaan/{attempt.pk}/status/").status_code == 404
 
 
 def test_a_double_submit_yields_one_submission(client, learner, quiz, enrolled) -> None:
