@@ -83,6 +83,32 @@ def cohort_create(
     )  # fmt: skip
 
 
+SELF_PACED_SEQUENCE = 0  # cohort number 0 of a province, course and year: its self-paced learners
+
+
+def cohort_self_paced_for(*, province: Province, course: Course, year: int) -> Cohort:
+    """The province's self-paced (mandiri) cohort of ``course`` for ``year``, created when first
+    needed, so every certificate belongs to a province cohort. It is cohort number 0 (the unique
+    number per province, course and year keeps it single); nobody is enrolled in it, learners who
+    study on their own keep their own enrolment. Safe to repeat and to call concurrently."""
+    cohort = Cohort.objects.filter(province=province, course=course, year=year, sequence=SELF_PACED_SEQUENCE).first()
+    if cohort is not None:
+        return cohort
+    from django.conf import settings
+    from django.utils import translation
+
+    with transaction.atomic():
+        Province.objects.select_for_update().filter(pk=province.pk).first()  # as cohort_create
+        with translation.override(settings.LANGUAGE_CODE):
+            name = _("Self-paced learners %(year)d") % {"year": year}
+        cohort, _created = Cohort.objects.get_or_create(
+            province=province, course=course, year=year, sequence=SELF_PACED_SEQUENCE,
+            defaults={"name": name, "start_date": dt.date(year, 1, 1), "end_date": dt.date(year, 12, 31),
+                      "capacity": 2**31 - 1, "status": Cohort.Status.OPEN},
+        )  # fmt: skip
+    return cohort
+
+
 @transaction.atomic
 def cohort_update(*, organiser: User, cohort: Cohort, **fields: object) -> Cohort:
     """Change a cohort's name, dates, capacity or status (its province, course and number stay)."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +23,17 @@ from .selectors import course_structure_forget
 # Last activity is recorded at most this often per enrolment: a reader paging through lessons
 # should not cost a database write per page.
 ACTIVITY_RESOLUTION = dt.timedelta(minutes=5)
+
+# Apps above this one (certificates) register here, in AppConfig.ready(), what must follow a
+# completed course. Each hook gets the enrolment's id after the completing transaction commits.
+CourseCompletedHook = Callable[[int], None]
+_course_completed_hooks: list[CourseCompletedHook] = []
+
+
+def on_course_completed(hook: CourseCompletedHook) -> None:
+    """Register ``hook`` to run after each course completion commits (idempotent)."""
+    if hook not in _course_completed_hooks:
+        _course_completed_hooks.append(hook)
 
 
 class EnrolmentRefused(Exception):
@@ -251,7 +264,8 @@ def enrolment_refresh_completion(*, enrolment: Enrolment) -> bool:
     passed). It locks the enrolment row, then runs one conditional UPDATE by learner and course
     (``enrolment`` needs only those two). The lock makes concurrent callers (the last lesson marked
     done while the last quiz is graded) take turns, and the second one's UPDATE then sees the
-    first one's committed work, so a completion is never missed nor written twice.
+    first one's committed work, so a completion is never missed nor written twice. The hooks
+    registered with ``on_course_completed`` run after the commit, once per completion.
     """
     from quizzes.models import Attempt, Quiz
 
@@ -273,4 +287,7 @@ def enrolment_refresh_completion(*, enrolment: Enrolment) -> bool:
         completed = cursor.rowcount
     if completed:
         enrolment.completed_at = now
+        enrolment_id = enrolment.pk or Enrolment.objects.filter(user_id=u, course_id=c).values_list("pk", flat=True)[0]
+        for hook in _course_completed_hooks:
+            transaction.on_commit(functools.partial(hook, enrolment_id))
     return bool(completed)

@@ -60,11 +60,19 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "1
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Certificate signing keys (certificates/signing.py). `manage.py certificates_dev_keys` writes
+# development keys to var/keys/; production points these at the agency's own (e.g. from BSrE).
+CERTIFICATES_KEY_DIR = Path(os.environ.get("CERTIFICATES_KEY_DIR", VAR_DIR / "keys"))
+CERTIFICATES_PADES_KEY = os.environ.get("CERTIFICATES_PADES_KEY", str(CERTIFICATES_KEY_DIR / "pades-key.pem"))
+CERTIFICATES_PADES_CERT = os.environ.get("CERTIFICATES_PADES_CERT", str(CERTIFICATES_KEY_DIR / "pades-cert.pem"))
+CERTIFICATES_VC_KEY = os.environ.get("CERTIFICATES_VC_KEY", str(CERTIFICATES_KEY_DIR / "credential-ed25519.pem"))
+
 INSTALLED_APPS = [
     "literasi",
     "courses",
     "quizzes",
     "cohorts",
+    "certificates",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("penyelenggara/", views.organiser_home, name="organiser_home"),
     path("penyelenggara/", include("cohorts.urls")),
+    path("", include("certificates.urls")),
     path("kursus/", include("courses.urls")),
     path("kuis/", include("quizzes.urls")),
     path("akun/", include("allauth.urls")),

@@ -1,0 +1,262 @@
+from __future__ import annotations
+
+import zipfile
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.db.models import F
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_POST
+
+from cohorts.selectors import cohort_for
+from literasi.errors import Refusal
+from literasi.nip import mask_nip
+from literasi.selectors import provinces_managed_by
+
+from . import selectors, services, signing
+from . import status_list as bitstring
+from .forms import IssueModeForm, NumberForm, OfficialForm, ReissueForm, RevokeForm
+from .models import Certificate, CertificateEvent, SigningOfficial
+
+VERIFY_LIMIT_PER_MINUTE = 30
+
+
+def _rate_limited(request: HttpRequest) -> bool:
+    key = f"verify-rate:{request.META.get('REMOTE_ADDR', '')}"
+    cache.add(key, 0, 60)
+    try:
+        return cache.incr(key) > VERIFY_LIMIT_PER_MINUTE
+    except ValueError:
+        return False
+
+
+# --- Public ------------------------------------------------------------------------------------
+
+
+def verify_form(request: HttpRequest) -> HttpResponse:
+    form = NumberForm(request.GET or None)
+    if form.is_valid():
+        return redirect("certificates:verify", number=selectors.normalise_number(form.cleaned_data["number"]))
+    return render(request, "certificates/verify.html", {"form": form})
+
+
+def verify(request: HttpRequest, number: str) -> HttpResponse:
+    """The public verification page: what the certificate says and its status, nothing more."""
+    if _rate_limited(request):
+        return render(request, "certificates/verify.html", {"form": NumberForm(), "limited": True}, status=429)
+    certificate = selectors.certificate_by_number(number=number)
+    if certificate is None:
+        well_formed = selectors.number_is_well_formed(selectors.normalise_number(number))
+        context = {"form": NumberForm(initial={"number": number[:60]}), "number": number[:60],
+                   "malformed": not well_formed}  # fmt: skip
+        return render(request, "certificates/verify.html", context, status=404)
+    s = certificate.snapshot
+    context = {"form": NumberForm(), "certificate": certificate, "s": s, "masked_nip": mask_nip(s["learner"]["nip"])
+               if s["learner"]["nip"] else ""}  # fmt: skip
+    return render(request, "certificates/verify.html", context)
+
+
+@cache_control(public=True, max_age=300)
+def issuer_keys(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(signing.public_jwks())
+
+
+@cache_control(public=True, max_age=300)
+def issuer_profile(request: HttpRequest) -> JsonResponse:
+    template = services.template_current()
+    return JsonResponse({"id": request.build_absolute_uri(), "type": ["Profile"], "name": template.issuer_name,
+                         "publicKey": request.build_absolute_uri(reverse("certificates:keys"))})  # fmt: skip
+
+
+@cache_control(public=True, max_age=60)
+def status_list(request: HttpRequest) -> HttpResponse:
+    """The W3C Bitstring Status List credential (revocation), signed like the certificates'."""
+    return HttpResponse(bitstring.status_list_credential(), content_type="application/vc+jwt")
+
+
+# --- Learner -----------------------------------------------------------------------------------
+
+
+@login_required
+def my_certificates(request: HttpRequest) -> HttpResponse:
+    certificates = list(selectors.certificates_of_learner(user=request.user))
+    return render(request, "certificates/mine.html", {
+        "certificates": certificates, "years": selectors.jp_per_year(certificates),
+    })  # fmt: skip
+
+
+def _learner_certificate(request: HttpRequest, certificate_id: int) -> Certificate:
+    certificate = selectors.certificate_of_learner(user=request.user, certificate_id=certificate_id)
+    if certificate is None or certificate.status != Certificate.Status.VALID or not certificate.is_rendered:
+        raise Http404
+    return certificate
+
+
+def _pdf_response(certificate: Certificate) -> FileResponse:
+    filename = "sertifikat-" + certificate.number.replace("/", "-") + ".pdf"
+    return FileResponse(certificate.pdf.open("rb"), as_attachment=True, filename=filename,
+                        content_type="application/pdf")  # fmt: skip
+
+
+@login_required
+def my_pdf(request: HttpRequest, certificate_id: int) -> FileResponse:
+    return _pdf_response(_learner_certificate(request, certificate_id))
+
+
+@login_required
+def my_credential(request: HttpRequest, certificate_id: int) -> HttpResponse:
+    certificate = _learner_certificate(request, certificate_id)
+    response = HttpResponse(certificate.credential, content_type="application/vc+jwt")
+    response["Content-Disposition"] = f'attachment; filename="{certificate.number.replace("/", "-")}.jwt"'
+    return response
+
+
+# --- Organisers --------------------------------------------------------------------------------
+
+
+def _managed_certificate(request: HttpRequest, certificate_id: int) -> Certificate:
+    certificate = selectors.certificate_for_manager(user=request.user, certificate_id=certificate_id)
+    if certificate is None:
+        raise Http404
+    return certificate
+
+
+@login_required
+def cohort_certificates(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    cohort = cohort_for(user=request.user, cohort_id=cohort_id)
+    mode_form = IssueModeForm(request.POST or None, initial={"mode": services.cohort_issue_mode(cohort=cohort)})
+    if request.method == "POST" and mode_form.is_valid():
+        services.cohort_issue_mode_set(cohort=cohort, actor=request.user, mode=mode_form.cleaned_data["mode"])
+        messages.success(request, _("The issuing mode was saved."))
+        return redirect("certificates:cohort", cohort_id=cohort.pk)
+    return render(request, "certificates/cohort.html", {
+        "cohort": cohort, "mode_form": mode_form, "certificates": selectors.cohort_certificates(cohort_id=cohort.pk),
+        "progress": services.issue_progress(cohort=cohort), "revoke_form": RevokeForm(), "reissue_form": ReissueForm(),
+        "events": CertificateEvent.objects.filter(cohort=cohort).select_related("certificate", "actor")[:20],
+    })  # fmt: skip
+
+
+@login_required
+def issue_status(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    cohort = cohort_for(user=request.user, cohort_id=cohort_id)
+    return render(
+        request, "certificates/_progress.html", {"cohort": cohort, "progress": services.issue_progress(cohort=cohort)}
+    )
+
+
+@login_required
+@require_POST
+def issue_all(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    cohort = cohort_for(user=request.user, cohort_id=cohort_id)
+    services.certificates_issue_request(cohort=cohort, actor=request.user)
+    messages.success(request, _("The certificates are being issued."))
+    return redirect("certificates:cohort", cohort_id=cohort.pk)
+
+
+class _Sink:
+    """A write-only file that hands out what was written since the last call (for streaming)."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data, self.parts = b"".join(self.parts), []
+        return data
+
+
+def _zip_stream(certificates: list[Certificate]):
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED) as archive:
+        for certificate in certificates:
+            info = zipfile.ZipInfo(certificate.number.replace("/", "-") + ".pdf")
+            with archive.open(info, "w", force_zip64=True) as entry, certificate.pdf.open("rb") as fh:
+                while chunk := fh.read(64 * 1024):
+                    entry.write(chunk)
+                    yield sink.take()
+    yield sink.take()
+
+
+@login_required
+def cohort_zip(request: HttpRequest, cohort_id: int) -> StreamingHttpResponse:
+    """Every valid, rendered PDF of the cohort as one ZIP, streamed as it is built."""
+    cohort = cohort_for(user=request.user, cohort_id=cohort_id)
+    certificates = list(selectors.cohort_certificates(cohort_id=cohort.pk)
+                        .filter(status=Certificate.Status.VALID).exclude(pdf_sha256=""))  # fmt: skip
+    response = StreamingHttpResponse(_zip_stream(certificates), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="sertifikat-angkatan-{cohort.pk}.zip"'
+    return response
+
+
+@login_required
+def organiser_pdf(request: HttpRequest, certificate_id: int) -> FileResponse:
+    certificate = _managed_certificate(request, certificate_id)
+    if not certificate.is_rendered:
+        raise Http404
+    return _pdf_response(certificate)
+
+
+@login_required
+@require_POST
+def revoke(request: HttpRequest, certificate_id: int) -> HttpResponse:
+    certificate = _managed_certificate(request, certificate_id)
+    form = RevokeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.certificate_revoke(certificate=certificate, actor=request.user, reason=form.cleaned_data["reason"])
+            messages.success(request, _("The certificate was revoked."))
+        except Refusal as refusal:
+            messages.error(request, refusal.message)
+    else:
+        messages.error(request, form.errors["reason"][0])
+    return redirect("certificates:cohort", cohort_id=certificate.cohort_id)
+
+
+@login_required
+@require_POST
+def reissue(request: HttpRequest, certificate_id: int) -> HttpResponse:
+    certificate = _managed_certificate(request, certificate_id)
+    form = ReissueForm(request.POST)
+    if form.is_valid():
+        try:
+            new = services.certificate_reissue(certificate=certificate, actor=request.user,
+                                               full_name=form.cleaned_data["full_name"])  # fmt: skip
+            messages.success(request, _("Certificate %(number)s was issued.") % {"number": new.number})
+        except Refusal as refusal:
+            messages.error(request, refusal.message)
+    else:
+        messages.error(request, _("Give the corrected name."))
+    return redirect("certificates:cohort", cohort_id=certificate.cohort_id)
+
+
+@login_required
+def officials(request: HttpRequest) -> HttpResponse:
+    """The signing official of each province the user manages (a cohort's own is set on its page)."""
+    provinces = list(provinces_managed_by(request.user))
+    if not provinces:
+        raise Http404
+    form = OfficialForm(request.POST or None, provinces=provinces)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.signing_official_set(actor=request.user, province_code=form.cleaned_data["province"],
+                                          name=form.cleaned_data["name"], nip=form.cleaned_data["nip"],
+                                          position=form.cleaned_data["position"])  # fmt: skip
+            messages.success(request, _("The signing official was saved."))
+            return redirect("certificates:officials")
+        except Refusal as refusal:
+            form.add_error(None, refusal.message)
+    current = SigningOfficial.objects.filter(province__in=provinces, cohort__isnull=True).annotate(
+        province_name=F("province__name")
+    )
+    return render(request, "certificates/officials.html", {"form": form, "officials": current})

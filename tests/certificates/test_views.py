@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from django.urls import reverse
+
+from certificates import services
+from certificates.models import Certificate
+
+from ..factories import PASSWORD
+from .conftest import enrol, participants
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def certificate(cohort_jabar, organiser_jabar, learner) -> Certificate:
+    enrolment = enrol(cohort_jabar, learner)
+    type(enrolment).objects.filter(pk=enrolment.pk).update(completed_at="2026-03-10T03:00:00Z")
+    learner.nip = "198609262015051001"
+    learner.save()
+    services.certificates_issue_for_cohort(cohort_id=cohort_jabar.pk, actor_id=organiser_jabar.pk)
+    return Certificate.objects.get()
+
+
+def _login(client, user):
+    client.login(email=user.email, password=PASSWORD)
+
+
+def test_the_verification_page_shows_a_valid_certificate_with_the_nip_masked(client, certificate):
+    page = client.get(reverse("certificates:verify", args=[certificate.number])).content.decode()
+    assert "Sertifikat ini sah." in page and "Siti Rahmawati" in page and "Netralitas ASN" in page
+    assert "1986**********1001" in page and "198609262015051001" not in page
+    assert "2 JP" in page and "Jawa Barat" in page and "10 Maret 2026" in page
+
+
+@pytest.mark.parametrize(
+    "number", ["LD/32/2026/0001/00001-0", "bukan nomor", "LD/32/2026/0001/00002", "%00", "x" * 500]
+)
+def test_a_malformed_or_unknown_number_gets_a_friendly_message(client, certificate, number):
+    if number.endswith("-0") and certificate.number.endswith("-0"):
+        number = number[:-1] + "1"
+    response = client.get(reverse("certificates:verify", args=[number]))
+    assert response.status_code == 404
+    assert "Nomor sertifikat ini tidak valid" in response.content.decode()
+
+
+def test_a_typed_number_with_spaces_and_lower_case_is_found(client, certificate):
+    response = client.get(reverse("certificates:verify_form"), {"number": " " + certificate.number.lower() + " "})
+    assert response.status_code == 302
+    assert "Sertifikat ini sah." in client.get(response.url).content.decode()
+
+
+def test_revoke_and_reissue_show_on_the_verification_page(client, certificate, organiser_jabar):
+    _login(client, organiser_jabar)
+    response = client.post(
+        reverse("certificates:reissue", args=[certificate.pk]), {"full_name": "Siti Rahmawati, S.Kom."}
+    )
+    assert response.status_code == 302
+    new = Certificate.objects.get(replaces=certificate)
+    old_page = client.get(reverse("certificates:verify", args=[certificate.number])).content.decode()
+    assert "telah diganti dengan versi baru" in old_page and new.number in old_page
+    client.post(reverse("certificates:revoke", args=[new.pk]), {"reason": ""})
+    assert Certificate.objects.get(pk=new.pk).status == "valid"  # a reason is required
+    client.post(reverse("certificates:revoke", args=[new.pk]), {"reason": "Bukan peserta angkatan ini"})
+    new_page = client.get(reverse("certificates:verify", args=[new.number])).content.decode()
+    assert "Sertifikat ini dicabut pada" in new_page and "Bukan peserta angkatan ini" in new_page
+
+
+def test_the_learner_lists_and_downloads_but_not_a_revoked_one(client, certificate, learner, organiser_jabar):
+    _login(client, learner)
+    page = client.get(reverse("certificates:mine")).content.decode()
+    assert certificate.number in page and "2 JP" in page and "Unduh PDF" in page
+    response = client.get(reverse("certificates:my_pdf", args=[certificate.pk]))
+    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF")
+    assert (
+        client.get(reverse("certificates:my_credential", args=[certificate.pk])).content
+        == certificate.credential.encode()
+    )
+    services.certificate_revoke(certificate=certificate, actor=organiser_jabar, reason="Salah data")
+    assert client.get(reverse("certificates:my_pdf", args=[certificate.pk])).status_code == 404
+    assert "Unduh PDF" not in client.get(reverse("certificates:mine")).content.decode()
+
+
+def test_the_zip_holds_every_valid_pdf_of_the_cohort(client, cohort_jabar, organiser_jabar):
+    participants(cohort_jabar, 3)
+    services.certificates_issue_for_cohort(cohort_id=cohort_jabar.pk, actor_id=organiser_jabar.pk)
+    _login(client, organiser_jabar)
+    response = client.get(reverse("certificates:zip", args=[cohort_jabar.pk]))
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    assert len(archive.namelist()) == 3
+    first = Certificate.objects.order_by("sequence").first()
+    assert archive.read(first.number.replace("/", "-") + ".pdf") == first.pdf.read()
+
+
+def _organiser_urls(certificate: Certificate) -> list[tuple[str, str, dict]]:
+    c = certificate.cohort_id
+    return [
+        ("get", reverse("certificates:cohort", args=[c]), {}),
+        ("get", reverse("certificates:issue_status", args=[c]), {}),
+        ("post", reverse("certificates:issue_all", args=[c]), {}),
+        ("get", reverse("certificates:zip", args=[c]), {}),
+        ("get", reverse("certificates:organiser_pdf", args=[certificate.pk]), {}),
+        ("post", reverse("certificates:revoke", args=[certificate.pk]), {"reason": "x"}),
+        ("post", reverse("certificates:reissue", args=[certificate.pk]), {"full_name": "Nama Baru"}),
+    ]
+
+
+@pytest.mark.parametrize("who", ["learner", "stranger", "organiser_bali"])
+def test_another_province_or_no_role_gets_404_at_every_organiser_url(client, certificate, request, who):
+    _login(client, request.getfixturevalue(who))
+    for method, url, data in _organiser_urls(certificate):
+        assert getattr(client, method)(url, data).status_code == 404, url
+    certificate.refresh_from_db()
+    assert certificate.status == "valid" and not Certificate.objects.filter(replaces=certificate).exists()
+
+
+@pytest.mark.parametrize("who", ["organiser_jabar", "national_admin"])
+def test_the_province_organiser_and_the_national_admin_reach_every_organiser_url(client, certificate, request, who):
+    _login(client, request.getfixturevalue(who))
+    for method, url, data in _organiser_urls(certificate)[:5]:
+        assert getattr(client, method)(url, data).status_code in (200, 302), url
+
+
+def test_a_learner_cannot_download_someone_elses_certificate(client, certificate, stranger):
+    _login(client, stranger)
+    assert client.get(reverse("certificates:my_pdf", args=[certificate.pk])).status_code == 404
+
+
+def test_verification_is_rate_limited_per_address(client, certificate, settings):
+    from certificates import views
+
+    url = reverse("certificates:verify", args=[certificate.number])
+    statuses = [client.get(url).status_code for _ in range(views.VERIFY_LIMIT_PER_MINUTE + 1)]
+    assert statuses[-2] == 200 and statuses[-1] == 429
+
+
+def test_the_verification_lookup_is_one_indexed_query(client, certificate, django_assert_max_num_queries):
+    with django_assert_max_num_queries(2):  # the certificate with its replacement; sessions untouched
+        client.get(reverse("certificates:verify", args=[certificate.number]))
