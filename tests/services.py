@@ -56,6 +56,17 @@ class WorkerProcess:
                 return
         raise RuntimeError(f"worker did not answer within {timeout}s:\n{self.output()}")
 
+    def wait_idle(self, timeout: float = 60) -> None:
+        """Until the worker runs and holds no task (twice in a row, half a second apart)."""
+        deadline, quiet = time.monotonic() + timeout, 0
+        while time.monotonic() < deadline and quiet < 2:
+            inspect = app.control.inspect(destination=[self.name], timeout=1)
+            busy = [*(inspect.active() or {}).get(self.name, [None]), *(inspect.reserved() or {}).get(self.name, [])]
+            quiet = quiet + 1 if not busy else 0
+            time.sleep(0.5)
+        if quiet < 2:
+            raise AssertionError(f"worker still busy after {timeout}s:\n{self.output()}")
+
     def output(self) -> str:
         return Path(self.log.name).read_text(errors="replace")[-5000:]
 
