@@ -52,8 +52,8 @@ class CheckedQuiz:
 
 
 def _broken(path: object, keys: list[str], rule: str, detail: str) -> ContentError:
-    which = "question" if len(keys) == 1 else "questions"
-    return ContentError(f"{path}: {which} {', '.join(repr(k) for k in keys)} break the rule '{rule}': {detail}")
+    which = "question {} breaks" if len(keys) == 1 else "questions {} break"
+    return ContentError(f"{path}: {which.format(', '.join(repr(k) for k in keys))} the rule '{rule}': {detail}")
 
 
 def _quiz_values(source: QuizSource) -> dict[str, Any]:
