@@ -72,14 +72,30 @@ class Course(models.Model):
         return [str(labels[p]) for p in self.pillars if p in labels]
 
 
+class ActivityKind(models.TextChoices):
+    """What a lesson asks the learner to do besides reading (declared in its front matter)."""
+
+    CASE = "case", _("Case analysis")
+    CHECKLIST = "checklist", _("Checklist")
+    REFLECTION = "reflection", _("Reflection")
+
+
 class Lesson(models.Model):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="lessons")
     slug = models.SlugField(_("slug"), max_length=100)
     title = models.CharField(_("title"), max_length=200)
     order = models.PositiveIntegerField(_("order"), default=0)
+    # From content files: reading time of ``words`` at the study pace plus the activities' minutes
+    # (courses.content.lesson_minutes); set by hand only for lessons written in the admin.
     minutes = models.PositiveIntegerField(_("estimated minutes"), default=10)
+    words = models.PositiveIntegerField(_("words read"), default=0, editable=False)
     body_md = models.TextField(_("body (Markdown)"))
     body_html = models.TextField(editable=False, blank=True)
+    # The body's "## Sumber" section, shown after the activities.
+    sources_html = models.TextField(editable=False, blank=True)
+    objectives = models.JSONField(_("learning objectives"), default=list, blank=True)
+    # [{"kind": ActivityKind, "title", "minutes", "text_html", "items": [...], "discussion_html"}, ...]
+    activities = models.JSONField(_("activities"), default=list, blank=True, editable=False)
     is_published = models.BooleanField(_("published"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -159,6 +175,25 @@ class LessonProgress(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "lesson"], name="lesson_done_once"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.lesson_id}"
+
+
+class LessonReflection(models.Model):
+    """What a learner wrote in a lesson's reflection box: one per learner and lesson, theirs alone."""
+
+    MAX_LENGTH = 2000
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_reflections")
+    lesson = models.ForeignKey(Lesson, on_delete=models.PROTECT, related_name="reflections")
+    text = models.TextField(_("reflection"), max_length=MAX_LENGTH)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("lesson reflection")
+        verbose_name_plural = _("lesson reflections")
+        constraints = [models.UniqueConstraint(fields=["user", "lesson"], name="one_reflection_per_lesson")]
 
     def __str__(self) -> str:
         return f"{self.user_id} · {self.lesson_id}"

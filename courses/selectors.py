@@ -15,7 +15,7 @@ from literasi.db import fetchall_prepared
 from literasi.models import User
 from literasi.process_cache import ProcessCache
 
-from .models import Course, Enrolment, Lesson, LessonProgress
+from .models import ActivityKind, Course, Enrolment, Lesson, LessonProgress, LessonReflection
 
 
 def catalogue(*, user: User) -> QuerySet[Course]:
@@ -154,6 +154,14 @@ class LessonEntry:
     body_html: str
     url: str
     complete_url: str
+    sources_html: str = ""
+    objectives: tuple[str, ...] = ()
+    activities: tuple[dict, ...] = ()  # as stored on Lesson.activities
+    reflection_url: str = ""
+
+    @property
+    def has_reflection(self) -> bool:
+        return any(activity["kind"] == ActivityKind.REFLECTION for activity in self.activities)
 
 
 @dataclass(frozen=True)
@@ -190,13 +198,22 @@ def _build_structure(slug: str) -> CourseStructure:
         url=reverse("courses:detail", args=[course.slug]),
         lessons=tuple(
             LessonEntry(
-                **row,
+                **{**row, "objectives": tuple(row["objectives"]), "activities": tuple(row["activities"])},
                 url=reverse("courses:lesson", args=[course.slug, row["slug"]]),
                 complete_url=reverse("courses:lesson_complete", args=[course.slug, row["slug"]]),
+                reflection_url=reverse("courses:reflection", args=[course.slug, row["slug"]]),
             )
-            for row in lessons.values("id", "slug", "title", "minutes", "body_html")
+            for row in lessons.values(
+                "id", "slug", "title", "minutes", "body_html", "sources_html", "objectives", "activities"
+            )
         ),
     )
+
+
+def reflection_text(*, user: User, lesson_id: int) -> str:
+    """What the learner wrote in the lesson's reflection box, or an empty string."""
+    text = LessonReflection.objects.filter(user=user, lesson_id=lesson_id).values_list("text", flat=True).first()
+    return text or ""
 
 
 def course_structure_forget(*, slug: str) -> None:
@@ -215,6 +232,7 @@ def lesson_page_context(*, structure: CourseStructure, index: int, done: bool) -
         "previous": lessons[index - 1] if index > 0 else None,
         "next": lessons[index + 1] if index + 1 < total else None,
         "done": done,
+        "reflection_max": LessonReflection.MAX_LENGTH,
     }
 
 

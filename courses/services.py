@@ -15,9 +15,9 @@ from django.utils.translation import gettext_lazy as _
 
 from literasi.models import ProvinceMove, User
 
-from .content import CourseSource, read_content
+from .content import CourseSource, read_content, render_lesson_body
 from .markdown import render_markdown
-from .models import Course, Enrolment, Lesson, LessonProgress
+from .models import ActivityKind, Course, Enrolment, Lesson, LessonProgress, LessonReflection
 from .selectors import course_structure_forget
 
 # Last activity is recorded at most this often per enrolment: a reader paging through lessons
@@ -38,6 +38,14 @@ def on_course_completed(hook: CourseCompletedHook) -> None:
 
 class EnrolmentRefused(Exception):
     """The learner may not enrol; ``message`` is for the learner, in their language."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ReflectionRefused(Exception):
+    """The reflection was not saved; ``message`` is for the learner, in their language."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -90,12 +98,17 @@ def _sync_course(source: CourseSource, report: SyncReport) -> Course:
 
     existing = {lesson.slug: lesson for lesson in course.lessons.all()}
     for src in source.lessons:
+        body_html, sources_html = render_lesson_body(src.body_md)
         values = {
             "title": src.title,
             "order": src.order,
             "minutes": src.minutes,
+            "words": src.words,
             "body_md": src.body_md,
-            "body_html": render_markdown(src.body_md),
+            "body_html": body_html,
+            "sources_html": sources_html,
+            "objectives": list(src.objectives),
+            "activities": [activity.rendered() for activity in src.activities],
             "is_published": True,
         }
         lesson = existing.pop(src.slug, None)
@@ -120,18 +133,20 @@ def _sync_course(source: CourseSource, report: SyncReport) -> Course:
 def content_sync(*, root: Path) -> SyncReport:
     """Make the database match the course folders under ``root`` (see content/README.md).
 
-    Reads and validates every file first (``ContentError`` names the bad file and nothing is
-    written), then creates or updates courses, lessons and quizzes in one transaction. Lessons
+    Reads and checks every file first, lessons and quizzes of every course, against every
+    load-time rule (``ContentError`` names the bad file, question and rule, and nothing is
+    written); then creates or updates courses, lessons and quizzes in one transaction. Lessons
     missing from the files are unpublished; courses missing from the files become drafts. No
     learner's progress is deleted. Safe to repeat: a second run reports nothing changed.
     """
-    from quizzes.services import quizzes_sync_for_course  # quizzes build on courses
+    from quizzes.services import quizzes_check_for_course, quizzes_sync_for_course  # quizzes build on courses
 
     sources = read_content(root)
+    quizzes = {source.slug: quizzes_check_for_course(source=source) for source in sources}
     report = SyncReport()
     for source in sources:
         course = _sync_course(source, report)
-        quizzes_sync_for_course(course=course, sources=source.quizzes, report=report)
+        quizzes_sync_for_course(course=course, quizzes=quizzes[source.slug], report=report)
         course_refresh_minutes(course=course)
         course_structure_forget(slug=course.slug)
     gone = Course.objects.exclude(slug__in=[s.slug for s in sources]).filter(status=Course.Status.PUBLISHED)
@@ -158,7 +173,7 @@ def lesson_save_from_admin(*, lesson: Lesson) -> None:
     """Render and store an admin-edited lesson, and refresh its course's minutes."""
     with transaction.atomic():
         previous = Lesson.objects.filter(pk=lesson.pk).values_list("course__slug", flat=True).first()
-        lesson.body_html = render_markdown(lesson.body_md)
+        lesson.body_html, lesson.sources_html = render_lesson_body(lesson.body_md)
         lesson.save()
         course_lessons_changed(course=lesson.course)
         if previous not in (None, lesson.course.slug):  # moved to another course
@@ -236,6 +251,31 @@ def lesson_complete(*, enrolment: Enrolment, lesson_id: int) -> bool:
     LessonProgress.objects.get_or_create(user_id=enrolment.user_id, lesson_id=lesson_id)
     Enrolment.objects.filter(pk=enrolment.pk).update(last_lesson_id=lesson_id, last_activity_at=timezone.now())
     return enrolment_refresh_completion(enrolment=enrolment)
+
+
+def reflection_save(*, enrolment: Enrolment, lesson_id: int, text: str) -> LessonReflection:
+    """Keep what the enrolment's learner wrote in a lesson's reflection box (one per learner and
+    lesson; saving again replaces it).
+
+    ``enrolment`` gives access (not removed). Raises ReflectionRefused when the lesson is not a
+    published lesson of the enrolment's course asking for a reflection, or the text is empty or
+    longer than ``LessonReflection.MAX_LENGTH``. Safe to repeat.
+    """
+    text = text.strip()
+    lesson = Lesson.objects.filter(pk=lesson_id, course_id=enrolment.course_id, is_published=True).first()
+    if lesson is None or not any(a["kind"] == ActivityKind.REFLECTION for a in lesson.activities):
+        raise ReflectionRefused(_("This lesson has no reflection to write."))
+    if not text:
+        raise ReflectionRefused(_("Write your reflection before saving it."))
+    if len(text) > LessonReflection.MAX_LENGTH:
+        raise ReflectionRefused(
+            _("Your reflection is too long: at most %(limit_value)s characters.")
+            % {"limit_value": LessonReflection.MAX_LENGTH}
+        )
+    reflection, _created = LessonReflection.objects.update_or_create(
+        user_id=enrolment.user_id, lesson=lesson, defaults={"text": text, "updated_at": timezone.now()}
+    )
+    return reflection
 
 
 # Written in SQL because it runs inside every grading task (the grading benchmark's hot path):

@@ -13,4 +13,5 @@ urlpatterns = [
     path("<slug:slug>/lanjutkan/", views.course_resume, name="resume"),
     path("<slug:slug>/materi/<slug:lesson>/", views.lesson_detail, name="lesson"),
     path("<slug:slug>/materi/<slug:lesson>/selesai/", views.lesson_complete, name="lesson_complete"),
+    path("<slug:slug>/materi/<slug:lesson>/refleksi/", views.reflection_save, name="reflection"),
 ]

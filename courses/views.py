@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils.html import escape
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,6 +15,7 @@ from literasi.process_cache import ProcessCache
 from quizzes import selectors as quiz_selectors
 
 from . import selectors, services
+from .forms import ReflectionForm
 from .models import Enrolment
 
 
@@ -25,7 +27,7 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
     course = selectors.course_published(slug=slug)
     enrolment, outline = selectors.learner_state(user=request.user, structure=selectors.course_structure(slug=slug))
     resume = outline.resume(enrolment.last_lesson_id) if enrolment else None
-    quiz_statuses = quiz_selectors.quizzes_for_learner(course_id=course.pk, user=request.user)
+    statuses = quiz_selectors.quizzes_for_learner(course_id=course.pk, user=request.user)
     return render(
         request,
         "courses/course_detail.html",
@@ -34,7 +36,9 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "enrolment": enrolment,
             "outline": outline,
             "resume": resume,
-            "quiz_statuses": quiz_statuses,
+            "pretest": next((s for s in statuses if s.quiz.is_pretest), None),
+            "quiz_statuses": [s for s in statuses if not s.quiz.is_pretest],
+            "gain": quiz_selectors.learner_gain(statuses=statuses),
         },
     )
 
@@ -86,6 +90,9 @@ def lesson_detail(request: HttpRequest, slug: str, lesson: str) -> HttpResponse:
     index = outline.position(lesson)
     services.lesson_visit(enrolment=enrolment, lesson_id=course.lessons[index].id)
     done = outline.lessons[index].done
+    holes = {"progress": _progress_bar(outline)}
+    if course.lessons[index].has_reflection:  # the learner's own words: a hole, read only here
+        holes["reflection"] = escape(selectors.reflection_text(user=request.user, lesson_id=course.lessons[index].id))
     # The busiest page: kept per variant with the course's structure, the progress bar a hole.
     return render_shell(
         request,
@@ -93,7 +100,7 @@ def lesson_detail(request: HttpRequest, slug: str, lesson: str) -> HttpResponse:
         selectors.lesson_page_context(structure=course, index=index, done=done),
         kept=course.pages,
         variant=f"{index}:{done}",
-        holes={"progress": _progress_bar(outline)},
+        holes=holes,
     )
 
 
@@ -121,6 +128,28 @@ def lesson_complete(request: HttpRequest, slug: str, lesson: str) -> HttpRespons
         return redirect(course.url)
     following = course.lessons[index + 1] if index + 1 < len(course.lessons) else None
     return redirect(following.url if following is not None else course.url)
+
+
+@login_required
+@require_POST
+def reflection_save(request: HttpRequest, slug: str, lesson: str) -> HttpResponse:
+    """Keep the enrolled learner's reflection on a lesson; they find it in the box when they return."""
+    place = _learner_place(request, slug)
+    if isinstance(place, HttpResponse):
+        return place
+    course, enrolment, outline = place
+    entry = course.lessons[outline.position(lesson)]
+    form = ReflectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["text"]))
+        return redirect(f"{entry.url}#refleksi")
+    try:
+        services.reflection_save(enrolment=enrolment, lesson_id=entry.id, text=form.cleaned_data["text"])
+    except services.ReflectionRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, _("Your reflection is saved. Only you can read it."))
+    return redirect(f"{entry.url}#refleksi")
 
 
 @login_required

@@ -59,6 +59,10 @@ DEBUG = env_bool("DEBUG", LITERASI_ENV == "development")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The ministry that issues the training, named in the header, emails and certificates. Kominfo
+# became the Kementerian Komunikasi dan Digital (Komdigi) on 21 October 2024.
+LITERASI_ISSUER_NAME = os.environ.get("LITERASI_ISSUER_NAME", "Kementerian Komunikasi dan Digital")
+LITERASI_ISSUER_SHORT_NAME = os.environ.get("LITERASI_ISSUER_SHORT_NAME", "Komdigi")
 
 # Certificate signing keys (certificates/signing.py). `manage.py certificates_dev_keys` writes
 # development keys to var/keys/; production points these at the agency's own (e.g. from BSrE).
@@ -118,6 +122,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "literasi.context_processors.roles",
+                "literasi.context_processors.issuer",
             ],
         },
     }
@@ -227,7 +232,7 @@ ACCOUNT_RATE_LIMITS = {
     "reauthenticate": "10/m/user",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
-MFA_TOTP_ISSUER = "Literasi Kominfo"
+MFA_TOTP_ISSUER = f"Literasi {LITERASI_ISSUER_SHORT_NAME}"
 # Organisers and national admins must set up TOTP before using the site when this is on.
 LITERASI_REQUIRE_STAFF_MFA = env_bool("LITERASI_REQUIRE_STAFF_MFA", PRODUCTION)
 
@@ -269,7 +274,9 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Literasi Kominfo <noreply@literasi.local>")
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL", f"Literasi {LITERASI_ISSUER_SHORT_NAME} <noreply@literasi.local>"
+)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Security ----------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from allauth.account.decorators import secure_admin_login
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -8,8 +9,8 @@ from . import views
 
 # The admin login goes through allauth's: the same rate limits and two-factor check as the site.
 admin.site.login = secure_admin_login(admin.site.login)
-admin.site.site_header = "Literasi Kominfo"
-admin.site.site_title = "Literasi Kominfo"
+admin.site.site_header = f"Literasi {settings.LITERASI_ISSUER_SHORT_NAME}"
+admin.site.site_title = f"Literasi {settings.LITERASI_ISSUER_SHORT_NAME}"
 
 urlpatterns = [
     path("", views.home, name="home"),

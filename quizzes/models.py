@@ -17,6 +17,12 @@ from courses.models import Course
 
 
 class Quiz(models.Model):
+    class Kind(models.TextChoices):
+        # A pre-test is taken before the lessons, once, and never counts for passing: with the
+        # evaluation's best score it gives the learner's gain (quizzes.selectors).
+        PRETEST = "pretest", _("Pre-test")
+        EVALUATION = "evaluation", _("Evaluation")
+
     class ShowAnswers(models.TextChoices):
         AFTER_ATTEMPT = "after_attempt", _("After each attempt")
         AFTER_PASS = "after_pass", _("After passing")
@@ -24,6 +30,7 @@ class Quiz(models.Model):
 
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="quizzes")
     slug = models.SlugField(_("slug"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.EVALUATION)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     order = models.PositiveIntegerField(_("order"), default=0)
@@ -58,6 +65,10 @@ class Quiz(models.Model):
     def __str__(self) -> str:
         return f"{self.course} · {self.title}"
 
+    @property
+    def is_pretest(self) -> bool:
+        return self.kind == self.Kind.PRETEST
+
 
 class Question(models.Model):
     class Kind(models.TextChoices):
@@ -70,6 +81,10 @@ class Question(models.Model):
             return right >= 1 if self == Question.Kind.MULTIPLE else right == 1
 
     quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions")
+    # The lesson the question assesses: an attempt draws from every lesson (quizzes.services).
+    lesson = models.ForeignKey(
+        "courses.Lesson", on_delete=models.SET_NULL, null=True, blank=True, related_name="questions"
+    )
     key = models.SlugField(_("key"), max_length=100)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     order = models.PositiveIntegerField(_("order"), default=0)

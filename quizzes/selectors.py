@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db.models import Max, Min, Q
 from django.http import Http404
 
 from literasi.models import User
@@ -36,6 +39,7 @@ class QuizStatus:
     passed: bool
     open_attempt_id: int | None
     waiting_attempt_id: int | None
+    first_started_at: datetime.datetime | None = None
 
     @property
     def attempts_left(self) -> int | None:
@@ -52,7 +56,7 @@ def quizzes_for_learner(*, course_id: int, user: User) -> list[QuizStatus]:
     attempts: dict[int, list[Attempt]] = {}
     if user.is_authenticated and quizzes:
         for attempt in Attempt.objects.filter(user=user, quiz__in=quizzes).only(
-            "id", "quiz_id", "state", "score", "passed"
+            "id", "quiz_id", "state", "score", "passed", "started_at"
         ):
             attempts.setdefault(attempt.quiz_id, []).append(attempt)
     result = []
@@ -67,9 +71,85 @@ def quizzes_for_learner(*, course_id: int, user: User) -> list[QuizStatus]:
                 passed=any(a.passed for a in mine),
                 open_attempt_id=next((a.pk for a in mine if a.state == Attempt.State.IN_PROGRESS), None),
                 waiting_attempt_id=next((a.pk for a in mine if a.state == Attempt.State.SUBMITTED), None),
+                first_started_at=min((a.started_at for a in mine), default=None),
             )
         )
     return result
+
+
+# --- Gain: what a course taught, as the evaluation's best score minus the pre-test's ---------------
+# A pre-test counts only if it was started before the learner's first attempt at the evaluation
+# (after it, it no longer measures where they started). Both scores are percentages, so a gain is
+# in percentage points, from -100 to 100.
+
+
+@dataclass(frozen=True)
+class LearnerGain:
+    pretest_score: int
+    final_score: int
+
+    @property
+    def points(self) -> int:
+        return self.final_score - self.pretest_score
+
+
+def learner_gain(*, statuses: list[QuizStatus]) -> LearnerGain | None:
+    """The learner's gain in one course from their quiz statuses (``quizzes_for_learner``), or None
+    until they have a graded pre-test taken first and a graded evaluation."""
+    pretest = next((s for s in statuses if s.quiz.kind == Quiz.Kind.PRETEST), None)
+    finals = [s for s in statuses if s.quiz.kind == Quiz.Kind.EVALUATION and s.quiz.required]
+    scores = [s.best_score for s in finals if s.best_score is not None]
+    starts = [s.first_started_at for s in finals if s.first_started_at is not None]
+    if pretest is None or pretest.best_score is None or not scores:
+        return None
+    if starts and pretest.first_started_at is not None and pretest.first_started_at >= min(starts):
+        return None
+    return LearnerGain(pretest_score=pretest.best_score, final_score=max(scores))
+
+
+@dataclass(frozen=True)
+class CourseGain:
+    course_id: int
+    learners: int  # who took the pre-test first and have a graded evaluation
+    pretest_average: float
+    final_average: float
+
+    @property
+    def points(self) -> float:
+        """The average gain in percentage points."""
+        return self.final_average - self.pretest_average
+
+
+def gains_per_course(*, course_ids: Iterable[int] | None = None) -> dict[int, CourseGain]:
+    """Per course (all, or ``course_ids``): how many learners have a gain, and the averages of
+    their pre-test and best evaluation scores. For the monitoring pages; two queries."""
+    attempts = Attempt.objects.filter(quiz__is_published=True)
+    if course_ids is not None:
+        attempts = attempts.filter(quiz__course_id__in=list(course_ids))
+    per_learner = ("user_id", "quiz__course_id")
+    pretests = {
+        (row["user_id"], row["quiz__course_id"]): row
+        for row in attempts.filter(quiz__kind=Quiz.Kind.PRETEST)
+        .values(*per_learner)
+        .annotate(score=Min("score", filter=Q(state=Attempt.State.GRADED)), started=Min("started_at"))
+    }
+    totals: dict[int, list[float]] = {}
+    for row in (
+        attempts.filter(quiz__kind=Quiz.Kind.EVALUATION, quiz__required=True)
+        .values(*per_learner)
+        .annotate(best=Max("score", filter=Q(state=Attempt.State.GRADED)), started=Min("started_at"))
+    ):
+        pretest = pretests.get((row["user_id"], row["quiz__course_id"]))
+        if pretest is None or pretest["score"] is None or row["best"] is None or pretest["started"] >= row["started"]:
+            continue
+        total = totals.setdefault(row["quiz__course_id"], [0, 0, 0])
+        total[0] += 1
+        total[1] += pretest["score"]
+        total[2] += row["best"]
+    return {
+        course_id: CourseGain(course_id=course_id, learners=n, pretest_average=pre / n, final_average=final / n)
+        for course_id, (n, pre, final) in totals.items()
+    }
 
 
 def attempt_of(*, user: User, attempt_id: int) -> Attempt:

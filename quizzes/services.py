@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connection, transaction
@@ -12,7 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from courses.content import SLUG, ContentError, QuizSource
+from courses.content import QUIZ_MINUTES_PER_QUESTION, SLUG, ContentError, CourseSource, QuizSource
 from courses.markdown import render_markdown
 from courses.models import Course
 from literasi.models import User
@@ -26,6 +27,34 @@ if TYPE_CHECKING:
 
 TRUE_FALSE_OPTIONS = ("Benar", "Salah")
 
+# Load-time rules on a quiz file (content/README.md): the name is what an author reads in the error.
+RULE_LESSON = "every question assesses a lesson"
+RULE_COVERAGE = "every lesson is assessed"
+RULE_POSITION = "right answers are not all in one position"
+RULE_COUNT = "multiple-answer questions vary in how many options are right"
+RULE_LONGEST = "the right option is not systematically the longest"
+# The right option may be the strictly longest in at most half of a quiz's single-choice
+# questions (checked from this many such questions up: with fewer, chance decides too much).
+LONGEST_CHECKED_FROM = 4
+QUIZ_KEYS = {
+    "slug", "kind", "title", "description", "order", "pass_mark", "max_attempts", "time_limit_minutes",
+    "questions_per_attempt", "show_answers", "required", "questions",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CheckedQuiz:
+    """A quiz file that passed every load-time rule: the quiz's fields and its questions."""
+
+    slug: str
+    values: dict[str, Any]
+    questions: list[dict[str, Any]]
+
+
+def _broken(path: object, keys: list[str], rule: str, detail: str) -> ContentError:
+    which = "question {} breaks" if len(keys) == 1 else "questions {} break"
+    return ContentError(f"{path}: {which.format(', '.join(repr(k) for k in keys))} the rule '{rule}': {detail}")
+
 
 def _quiz_values(source: QuizSource) -> dict[str, Any]:
     d, path = source.data, source.path
@@ -38,16 +67,27 @@ def _quiz_values(source: QuizSource) -> dict[str, Any]:
             raise ContentError(f"{path}: '{key}' must be a whole number{f' up to {maximum}' if maximum else ''}")
         return value
 
+    if "minutes" in d:
+        raise ContentError(
+            f"{path}: remove 'minutes': a quiz's minutes are computed from the questions it asks "
+            f"(see content/README.md)"
+        )
+    unknown = set(d) - QUIZ_KEYS
+    if unknown:
+        raise ContentError(f"{path}: unknown keys {', '.join(sorted(unknown))}")
     if not str(d.get("title", "")).strip():
         raise ContentError(f"{path}: a quiz needs a 'title'")
+    kind = d.get("kind", Quiz.Kind.EVALUATION)
+    if kind not in Quiz.Kind.values:
+        raise ContentError(f"{path}: kind must be one of {', '.join(Quiz.Kind.values)}")
     show = d.get("show_answers", Quiz.ShowAnswers.AFTER_LAST_ATTEMPT)
     if show not in Quiz.ShowAnswers.values:
         raise ContentError(f"{path}: show_answers must be one of {', '.join(Quiz.ShowAnswers.values)}")
-    return {
+    values = {
+        "kind": kind,
         "title": str(d["title"]).strip(),
         "description": str(d.get("description", "")).strip(),
         "order": whole("order", 0),
-        "minutes": whole("minutes", 10),
         "pass_mark": whole("pass_mark", 70, maximum=100),
         "max_attempts": whole("max_attempts", 3),
         "time_limit_minutes": whole("time_limit_minutes", None) or None,
@@ -56,9 +96,19 @@ def _quiz_values(source: QuizSource) -> dict[str, Any]:
         "required": bool(d.get("required", True)),
         "is_published": True,
     }
+    if kind == Quiz.Kind.PRETEST:
+        # Taken once, before the lessons, and never a condition of completion: its score is the
+        # starting point of the learner's gain, so it has no pass mark and no second try.
+        if d.get("required") or "pass_mark" in d or d.get("max_attempts", 1) != 1:
+            raise ContentError(
+                f"{path}: a pre-test is taken once and never counts for passing: leave out 'required' and "
+                f"'pass_mark', and keep 'max_attempts' at 1"
+            )
+        values.update(required=False, pass_mark=0, max_attempts=1)
+    return values
 
 
-def _question_sources(source: QuizSource) -> list[dict[str, Any]]:
+def _question_sources(source: QuizSource, lesson_slugs: list[str]) -> list[dict[str, Any]]:
     path = source.path
     questions = source.data.get("questions")
     if not isinstance(questions, list) or not questions:
@@ -66,24 +116,36 @@ def _question_sources(source: QuizSource) -> list[dict[str, Any]]:
     parsed, keys = [], set()
     for index, q in enumerate(questions, start=1):
         where = f"{path}: question {index}"
+        if not isinstance(q, dict):
+            raise ContentError(f"{where}: a question is a mapping of fields")
         key = str(q.get("key", ""))
         if not SLUG.match(key):
             raise ContentError(f"{where}: 'key' must be lowercase letters, digits and dashes")
         if key in keys:
             raise ContentError(f"{where}: key {key!r} is used twice")
         keys.add(key)
+        where = f"{path}: question {key!r}"
+        if q.get("lesson") not in lesson_slugs:
+            raise _broken(
+                path,
+                [key],
+                RULE_LESSON,
+                f"give 'lesson:' the slug of one of the course's lessons, not {q.get('lesson')!r}",
+            )
         kind = q.get("kind")
         if kind not in Question.Kind.values:
             raise ContentError(f"{where}: kind must be one of {', '.join(Question.Kind.values)}")
         if not str(q.get("text", "")).strip():
             raise ContentError(f"{where}: the question has no 'text'")
+        if not str(q.get("explanation", "")).strip():
+            raise ContentError(f"{where}: the question needs an 'explanation' saying why the right answer is right")
         if kind == Question.Kind.TRUE_FALSE:
             if not isinstance(q.get("answer"), bool):
                 raise ContentError(f"{where}: a true_false question gives 'answer: true' or 'answer: false'")
             options = [(TRUE_FALSE_OPTIONS[0], q["answer"]), (TRUE_FALSE_OPTIONS[1], not q["answer"])]
         else:
             raw = q.get("options")
-            if not isinstance(raw, list) or len(raw) < 2:
+            if not isinstance(raw, list) or len(raw) < 2 or not all(isinstance(o, dict) for o in raw):
                 raise ContentError(f"{where}: give at least two 'options'")
             options = [(str(o.get("text", "")).strip(), bool(o.get("correct", False))) for o in raw]
             if any(not text for text, _ in options):
@@ -98,6 +160,7 @@ def _question_sources(source: QuizSource) -> list[dict[str, Any]]:
             {
                 "key": key,
                 "kind": kind,
+                "lesson": q["lesson"],
                 "order": index,
                 "text_md": str(q["text"]).strip(),
                 "explanation_md": str(q.get("explanation", "")).strip(),
@@ -108,6 +171,76 @@ def _question_sources(source: QuizSource) -> list[dict[str, Any]]:
     if isinstance(drawn, int) and drawn > len(parsed):
         raise ContentError(f"{path}: questions_per_attempt ({drawn}) is more than the {len(parsed)} questions")
     return parsed
+
+
+def _check_patterns(path: object, questions: list[dict[str, Any]]) -> None:
+    """Refuse a bank that can be passed by pattern rather than knowledge (content/README.md)."""
+    for kind in (Question.Kind.SINGLE, Question.Kind.TRUE_FALSE):
+        group = [q for q in questions if q["kind"] == kind]
+        positions = {next(n for n, (_, ok) in enumerate(q["options"], start=1) if ok) for q in group}
+        if len(group) >= 2 and len(positions) == 1:
+            detail = (
+                f"every right answer is option {positions.pop()}; move some"
+                if kind == Question.Kind.SINGLE
+                else f"every answer is {'true' if positions.pop() == 1 else 'false'}; make some the other"
+            )
+            raise _broken(path, [q["key"] for q in group], RULE_POSITION, detail)
+    multiple = [q for q in questions if q["kind"] == Question.Kind.MULTIPLE]
+    counts = {sum(1 for _, ok in q["options"] if ok) for q in multiple}
+    if len(multiple) >= 2 and len(counts) == 1:
+        raise _broken(
+            path,
+            [q["key"] for q in multiple],
+            RULE_COUNT,
+            f"each has {counts.pop()} right options; vary it from one to all",
+        )
+    single = [q for q in questions if q["kind"] == Question.Kind.SINGLE]
+    longest = []
+    for q in single:
+        right = next(len(text) for text, ok in q["options"] if ok)
+        if all(len(text) < right for text, ok in q["options"] if not ok):
+            longest.append(q["key"])
+    if len(single) >= LONGEST_CHECKED_FROM and 2 * len(longest) > len(single):
+        raise _broken(
+            path,
+            longest,
+            RULE_LONGEST,
+            f"the right option is the longest in {len(longest)} of {len(single)} single-choice questions "
+            f"(at most half may be)",
+        )
+
+
+def quiz_check(*, source: QuizSource, lesson_slugs: list[str]) -> CheckedQuiz:
+    """Check one quiz file against every load-time rule; ContentError names the file, question and rule.
+
+    ``lesson_slugs`` are the course's lessons: each question names the one it assesses, every
+    lesson is assessed, and an attempt asks at least one question per lesson.
+    """
+    values = _quiz_values(source)
+    questions = _question_sources(source, lesson_slugs)
+    missing = [slug for slug in lesson_slugs if not any(q["lesson"] == slug for q in questions)]
+    if missing:
+        raise ContentError(
+            f"{source.path}: breaks the rule '{RULE_COVERAGE}': no question assesses {', '.join(missing)}"
+        )
+    drawn = values["questions_per_attempt"] or len(questions)
+    if drawn < len(lesson_slugs):
+        raise ContentError(
+            f"{source.path}: breaks the rule '{RULE_COVERAGE}': questions_per_attempt ({drawn}) is fewer than "
+            f"the {len(lesson_slugs)} lessons"
+        )
+    _check_patterns(source.path, questions)
+    values["minutes"] = drawn * QUIZ_MINUTES_PER_QUESTION
+    return CheckedQuiz(slug=source.slug, values=values, questions=questions)
+
+
+def quizzes_check_for_course(*, source: CourseSource) -> list[CheckedQuiz]:
+    """Check every quiz file of a course folder; nothing is written (``content_sync`` writes later)."""
+    lesson_slugs = [lesson.slug for lesson in source.lessons]
+    checked = [quiz_check(source=quiz, lesson_slugs=lesson_slugs) for quiz in source.quizzes]
+    if sum(1 for quiz in checked if quiz.values["kind"] == Quiz.Kind.PRETEST) > 1:
+        raise ContentError(f"{source.path}: a course has at most one pre-test")
+    return checked
 
 
 def _sync_options(question: Question, options: list[tuple[str, bool]]) -> bool:
@@ -145,24 +278,26 @@ def question_save_from_admin(*, question: Question) -> None:
     question.save()
 
 
-def quizzes_sync_for_course(*, course: Course, sources: list[QuizSource], report: SyncReport) -> None:
-    """Create or update ``course``'s quizzes from their files; unpublish the ones whose file is gone.
+def quizzes_sync_for_course(*, course: Course, quizzes: list[CheckedQuiz], report: SyncReport) -> None:
+    """Create or update ``course``'s quizzes from their checked files (``quizzes_check_for_course``);
+    unpublish the ones whose file is gone.
 
-    Part of ``courses.services.content_sync`` (same transaction). Questions removed from a file are
-    unpublished, not deleted, so past attempts keep their questions. A changed answer key does
-    not regrade past attempts by itself: use the admin's regrade action for that.
+    Part of ``courses.services.content_sync`` (same transaction), after the course's lessons, which
+    the questions point at. Questions removed from a file are unpublished, not deleted, so past
+    attempts keep their questions. A changed answer key does not regrade past attempts by itself:
+    use the admin's regrade action for that.
     """
     from courses.services import apply_changes  # courses' sync calls this one
 
+    lesson_ids = dict(course.lessons.values_list("slug", "pk"))
     existing = {quiz.slug: quiz for quiz in course.quizzes.all()}
-    for source in sources:
-        values = _quiz_values(source)
-        questions = _question_sources(source)
-        label = f"quiz {course.slug}/{source.slug}"
-        quiz = existing.pop(source.slug, None)
+    for checked in quizzes:
+        values = dict(checked.values)
+        label = f"quiz {course.slug}/{checked.slug}"
+        quiz = existing.pop(checked.slug, None)
         created = changed = False
         if quiz is None:
-            quiz = Quiz.objects.create(course=course, slug=source.slug, **values)
+            quiz = Quiz.objects.create(course=course, slug=checked.slug, **values)
             report.created.append(label)
             created = True
         elif apply_changes(quiz, values):
@@ -170,8 +305,10 @@ def quizzes_sync_for_course(*, course: Course, sources: list[QuizSource], report
             changed = True
         current = {q.key: q for q in quiz.questions.all()}
         key_changed = False
-        for spec in questions:
+        for source in checked.questions:
+            spec = dict(source)
             options = spec.pop("options")
+            spec["lesson_id"] = lesson_ids[spec.pop("lesson")]
             spec["text_html"] = render_markdown(spec["text_md"])
             spec["explanation_html"] = render_markdown(spec["explanation_md"])
             spec["is_published"] = True
@@ -225,6 +362,26 @@ def attempts_used(*, user: User, quiz: Quiz) -> int:
     return Attempt.objects.filter(user=user, quiz=quiz).count()
 
 
+def draw_per_lesson(questions: list[Question], count: int, rng: secrets.SystemRandom) -> list[Question]:
+    """``count`` questions drawn so that every lesson is asked about before any lesson twice.
+
+    Lessons take turns (in a random order) giving one random question each until ``count`` are
+    drawn, so an attempt covers every lesson when ``count`` is at least the number of lessons (the
+    content loader requires it) and the rest spreads as evenly as the bank allows.
+    """
+    pools: dict[int | None, list[Question]] = {}
+    for question in questions:
+        pools.setdefault(question.lesson_id, []).append(question)
+    turns = [rng.sample(pool, len(pool)) for pool in pools.values()]
+    rng.shuffle(turns)
+    drawn: list[Question] = []
+    while len(drawn) < count:
+        for pool in turns:
+            if pool and len(drawn) < count:
+                drawn.append(pool.pop())
+    return drawn
+
+
 def attempt_start(*, user: User, quiz: Quiz) -> Attempt:
     """The learner's open attempt at ``quiz``, or a new one with its own drawn and shuffled layout.
 
@@ -247,9 +404,8 @@ def attempt_start(*, user: User, quiz: Quiz) -> Attempt:
     questions = list(quiz.questions.filter(is_published=True).prefetch_related("options"))
     rng = secrets.SystemRandom()
     if quiz.questions_per_attempt and quiz.questions_per_attempt < len(questions):
-        questions = rng.sample(questions, quiz.questions_per_attempt)
-    else:
-        rng.shuffle(questions)
+        questions = draw_per_lesson(questions, quiz.questions_per_attempt, rng)
+    rng.shuffle(questions)
     layout = []
     for question in questions:
         options = [option.pk for option in question.options.all()]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import template
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils.safestring import SafeString, mark_safe
@@ -54,3 +55,9 @@ def static_url(path: str) -> str:
     if url is None:
         url = _STATIC_URLS[path] = static(path)
     return url
+
+
+@register.simple_tag
+def issuer_name(short: bool = False) -> str:
+    """The issuing ministry's name from settings, for templates rendered without a request (emails)."""
+    return settings.LITERASI_ISSUER_SHORT_NAME if short else settings.LITERASI_ISSUER_NAME

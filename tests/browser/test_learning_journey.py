@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from courses.models import Course
 from courses.services import content_sync
 
 from ..factories import PASSWORD, UserFactory
@@ -23,12 +24,13 @@ def sign_in(page, email: str) -> None:
 
 def test_enrol_read_two_lessons_leave_and_resume(page, browser, live_server) -> None:
     content_sync(root=Path(settings.BASE_DIR) / "content")
+    jp = Course.objects.get(slug="proteksi-perangkat-dan-data-digital").jp  # computed from the content
     UserFactory(email="rina@kemendagri.go.id", full_name="Rina Marlina")
     sign_in(page, "rina@kemendagri.go.id")
 
     page.get_by_role("link", name="Kursus", exact=True).click()
     page.get_by_role("link", name="Proteksi Perangkat dan Data Digital").click()
-    assert page.get_by_text("3 JP").first.is_visible()
+    assert page.get_by_text(f"{jp} JP").first.is_visible()
     page.get_by_role("button", name="Daftar ke kursus ini").click()
 
     assert page.get_by_text("Materi 1 dari 5").is_visible()
