@@ -295,9 +295,31 @@ CELERY_DB_REUSE_MAX = 10_000
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# Publishing must not hang a web request when the broker is away (see the outbox sweep).
+
+# --- Celery: publishing fails fast when the broker is away --------------------------------------
+# A web request that hands work to the broker (a quiz submission, an upload, a confirmation, an
+# invitation) answers at once when Redis is down: the work waits in its outbox row for the
+# scheduler's sweep. Without these, kombu retried the connection for the connection timeout at
+# 2-second intervals (about 6 s per request), and a broker that vanished without closing the
+# connection held the request for ever.
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
+if not CELERY_BROKER_URL.startswith("filesystem://"):
+    BROKER_SOCKET_TIMEOUT = float(os.environ.get("CELERY_BROKER_SOCKET_TIMEOUT") or 0.5)
+    CELERY_BROKER_TRANSPORT_OPTIONS |= {
+        "max_retries": 0,  # kombu's reconnection attempts when a publish finds no connection
+        "socket_connect_timeout": BROKER_SOCKET_TIMEOUT,
+        "socket_timeout": BROKER_SOCKET_TIMEOUT,
+    }
+
+# --- Celery: worker limits ------------------------------------------------------------------------
+# A pool process whose resident memory passed this (KiB) is replaced once its task ends, so one
+# heavy job does not leave a bloated process next to the others. Spreadsheet reading is bounded
+# well below it (cohorts.spreadsheets).
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 512 * 1024)
+# A batch task whose worker process died is run again at most this many times in all, then given
+# up (literasi.celery.BoundedDeliveryTask): an upload is marked failed with the reason.
+CELERY_TASK_MAX_DELIVERIES = env_int("CELERY_TASK_MAX_DELIVERIES", 2)
 
 # --- Logging -----------------------------------------------------------------------------------
 LOGGING = {
