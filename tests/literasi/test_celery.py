@@ -57,6 +57,16 @@ def test_without_the_cache_a_message_still_runs(monkeypatch) -> None:
     assert all(deliver("message-4", 1) for _ in range(5))  # never lose work for want of a count
 
 
+def test_batch_tasks_get_the_policy_and_their_limits(settings) -> None:
+    from cohorts.tasks import import_apply_task, import_validate_task, invitations_send_task
+    from quizzes.tasks import quiz_regrade
+
+    for task in (import_validate_task, import_apply_task, invitations_send_task, quiz_regrade):
+        assert isinstance(task, BoundedDeliveryTask), task.name
+        assert (task.queue, task.soft_time_limit, task.time_limit) == (
+            "batch", settings.CELERY_BATCH_SOFT_TIME_LIMIT, settings.CELERY_BATCH_TIME_LIMIT)  # fmt: skip
+
+
 def test_workers_replace_a_bloated_process_and_publishing_gives_up_at_once(settings) -> None:
     assert app.conf.worker_max_memory_per_child == settings.CELERY_WORKER_MAX_MEMORY_PER_CHILD > 0
     assert app.conf.task_publish_retry_policy["max_retries"] == 0
@@ -64,3 +74,9 @@ def test_workers_replace_a_bloated_process_and_publishing_gives_up_at_once(setti
         options = app.conf.broker_transport_options
         assert options["max_retries"] == 0 and options["socket_connect_timeout"] <= 0.5
         assert options["socket_timeout"] <= 0.5
+
+
+def test_the_scheduler_sweeps_uploads_on_the_batch_queue() -> None:
+    entry = app.conf.beat_schedule["sweep-cohort-uploads"]
+    assert entry["task"] == "cohorts.tasks.uploads_sweep" and entry["options"]["queue"] == "batch"
+    assert entry["task"] in app.tasks
