@@ -304,13 +304,14 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # connection held the request for ever.
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
+BROKER_SOCKET_TIMEOUT = float(os.environ.get("CELERY_BROKER_SOCKET_TIMEOUT") or 0.5)
+REDIS_BROKER_FAIL_FAST = {
+    "max_retries": 0,  # kombu's reconnection attempts when a publish finds no connection
+    "socket_connect_timeout": BROKER_SOCKET_TIMEOUT,
+    "socket_timeout": BROKER_SOCKET_TIMEOUT,
+}
 if not CELERY_BROKER_URL.startswith("filesystem://"):
-    BROKER_SOCKET_TIMEOUT = float(os.environ.get("CELERY_BROKER_SOCKET_TIMEOUT") or 0.5)
-    CELERY_BROKER_TRANSPORT_OPTIONS |= {
-        "max_retries": 0,  # kombu's reconnection attempts when a publish finds no connection
-        "socket_connect_timeout": BROKER_SOCKET_TIMEOUT,
-        "socket_timeout": BROKER_SOCKET_TIMEOUT,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS |= REDIS_BROKER_FAIL_FAST
 
 # --- Celery: worker limits ------------------------------------------------------------------------
 # A pool process whose resident memory passed this (KiB) is replaced once its task ends, so one
