@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -451,18 +451,24 @@ def _apply(upload: EnrolmentImport, actor_id: int) -> None:
 
 
 def _record_outcomes(stored: list[ImportRow], outcomes: list[Outcome]) -> None:
-    """Write on each row what applying did to it (the account it was enrolled with, or why it
-    was refused), where that differs from the preview: one UPDATE per thousand changed rows."""
+    """Write on each row what applying did to it: the account it was enrolled with, or why it
+    was refused where that differs from the preview (the cohort filled up meanwhile, say)."""
     by_number = {o.row.number: o for o in outcomes}
-    changed = []
+    new_accounts, changed = [], []
     for row in stored:
         o = by_number[row.row_number]
-        result = (o.outcome, o.message[:300], o.user_id)
-        if (row.outcome, row.message, row.user_id) != result:
-            row.outcome, row.message, row.user_id = result
+        message = o.message[:300]
+        if (row.outcome, row.message) != (o.outcome, message) or row.user_id not in (None, o.user_id):
+            row.outcome, row.message, row.user_id = o.outcome, message, o.user_id
             changed.append(row)
-    for chunk in _chunks(changed, CHUNK):
-        ImportRow.objects.bulk_update(chunk, ["outcome", "message", "user"])
+        elif row.user_id != o.user_id:
+            new_accounts.append(row.pk)
+    # Most rows differ only by the account just created for them: one UPDATE per thousand rows
+    # finds it by its (unique) email. The few others are updated one by one, in bulk.
+    account = User.objects.filter(email=OuterRef("email")).values("pk")
+    for chunk in _chunks(new_accounts, CHUNK):
+        ImportRow.objects.filter(pk__in=chunk).update(user=Subquery(account))
+    ImportRow.objects.bulk_update(changed, ["outcome", "message", "user"], batch_size=100)
 
 
 def uploads_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
