@@ -318,8 +318,9 @@ if not CELERY_BROKER_URL.startswith("filesystem://"):
 # heavy job does not leave a bloated process next to the others. Spreadsheet reading is bounded
 # well below it (cohorts.spreadsheets).
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 512 * 1024)
-# A batch task whose worker process died is run again at most this many times in all, then given
-# up (literasi.celery.BoundedDeliveryTask): an upload is marked failed with the reason.
+# A batch task's message is run at most this many times in all (it is delivered again when its
+# worker process dies), then given up (literasi.celery.BoundedDeliveryTask): an upload is marked
+# failed with the reason.
 CELERY_TASK_MAX_DELIVERIES = env_int("CELERY_TASK_MAX_DELIVERIES", 2)
 
 # --- Logging -----------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Each builder returns (bytes, filename). ``read_in_child`` reads a file in a forked process with
 an address-space cap and a watchdog, so a reader that explodes fails the test instead of taking
-the machine down, and reports how long it took and how much memory it needed.
+the machine down, and reports how long it took and the most memory it held.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import resource
 import time
+import tracemalloc
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -189,18 +190,10 @@ class Reading:
     message: str  # the SpreadsheetError's message, or a description of what else happened
     refused: bool
     seconds: float
-    peak_mb: float  # growth of the resident set while reading (VmHWM after, minus VmRSS before)
+    peak_mb: float  # the most memory Python objects held at once while reading (tracemalloc)
 
 
-def _status_kb(field: str) -> int:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise LookupError(field)
-
-
-def _read(data: bytes, name: str, connection) -> None:
+def _read(data: bytes, name: str, trace_memory: bool, connection) -> None:
     from cohorts.spreadsheets import SpreadsheetError, read_rows
 
     # At most 1 GB more address space: a reader that explodes meets MemoryError, not the machine.
@@ -208,27 +201,33 @@ def _read(data: bytes, name: str, connection) -> None:
     with open("/proc/self/statm") as statm:
         size = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
     resource.setrlimit(resource.RLIMIT_AS, (size + 2**30, hard))
-    with open("/proc/self/clear_refs", "w") as clear:
-        clear.write("5")  # reset the peak resident size to the current one
-    before = _status_kb("VmRSS")
+
+    def read() -> tuple[str, bool]:
+        try:
+            return f"read {len(read_rows(data, name))} rows", False
+        except SpreadsheetError as error:
+            return str(error), True
+        except BaseException as error:  # noqa: BLE001 - reported to the test, which fails on it
+            return f"{type(error).__name__}: {error}"[:500], False
+
     started = time.monotonic()
-    try:
-        rows = read_rows(data, name)
-        message, refused = f"read {len(rows)} rows", False
-    except SpreadsheetError as error:
-        message, refused = str(error), True
-    except BaseException as error:  # noqa: BLE001 - reported to the test, which fails on it
-        message, refused = f"{type(error).__name__}: {error}"[:500], False
-    seconds = time.monotonic() - started
-    connection.send(Reading(message, refused, seconds, (_status_kb("VmHWM") - before) / 1024))
+    message, refused = read()
+    seconds, peak = time.monotonic() - started, float("nan")
+    if trace_memory:  # again, traced (which slows Python down several times)
+        tracemalloc.start()
+        read()
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+    connection.send(Reading(message, refused, seconds, peak))
 
 
-def read_in_child(data: bytes, name: str, *, watchdog: float = 120) -> Reading:
+def read_in_child(data: bytes, name: str, *, trace_memory: bool = True, watchdog: float = 120) -> Reading:
     """Read the file with ``cohorts.spreadsheets.read_rows`` in a forked child (which keeps this
-    process's active language), with 1 GB of memory at most and ``watchdog`` seconds to answer."""
+    process's active language), with 1 GB more memory at most and ``watchdog`` seconds to answer;
+    then, if ``trace_memory``, read it again to measure the memory it takes."""
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_read, args=(data, name, sender), daemon=True)
+    child = context.Process(target=_read, args=(data, name, trace_memory, sender), daemon=True)
     child.start()
     try:
         if not receiver.poll(watchdog):
