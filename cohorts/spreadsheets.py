@@ -295,6 +295,8 @@ def _xlsx_table(data: bytes) -> Iterator[tuple[object, ...]]:
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except KeyError as error:  # a zip without a workbook's parts: an .ods, a .docx, any zip
+        raise _unreadable() from error
     except _DAMAGED as error:
         raise _damaged() from error
     try:

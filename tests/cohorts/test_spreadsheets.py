@@ -4,6 +4,7 @@ and as an attacker or a broken disk makes them: refused with a message, in secon
 from __future__ import annotations
 
 import io
+import zipfile
 
 import pytest
 from django.utils import translation
@@ -100,11 +101,24 @@ def test_blank_lines_are_skipped_and_row_numbers_match_the_sheet() -> None:
     assert [r.number for r in rows] == [2, 4]
 
 
+def zip_of(parts: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
 @pytest.mark.parametrize(
     ("data", "name", "message"),
     [
         (b"%PDF-1.4 binary\x00\x01", "daftar.pdf", "bukan berkas"),
         (b"PK\x03\x04 not really a zip", "daftar.xlsx", "bukan berkas"),
+        (
+            zip_of({"mimetype": "application/vnd.oasis.opendocument.spreadsheet", "content.xml": "<x/>"}),
+            "d.ods",
+            "bukan berkas",
+        ),
         (csv_bytes(["Nomor", "Alamat"], [["1", "x"]]), "x.csv", "tidak memiliki kolom"),
         (b"", "kosong.csv", "kosong"),
     ],
