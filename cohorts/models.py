@@ -44,7 +44,13 @@ class Cohort(models.Model):
 
 
 class EnrolmentImport(models.Model):
-    """One uploaded participant file: kept with who uploaded it and when, for audit."""
+    """One uploaded participant file: kept with who uploaded it and when, for audit.
+
+    While it is checked or applied it is also its own outbox: ``enqueued_at`` stays empty until
+    its task was handed to the broker, ``started_at`` is set when a worker takes it, and the
+    scheduler's sweep (``services.uploads_sweep``) enqueues what the broker never got and fails
+    what ran past its time limit.
+    """
 
     class State(models.TextChoices):
         VALIDATING = "validating", _("Checking the file")
@@ -64,18 +70,30 @@ class EnrolmentImport(models.Model):
     counts = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     applied_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-uploaded_at"]
         verbose_name = _("participant upload")
         verbose_name_plural = _("participant uploads")
+        indexes = [
+            models.Index(fields=["state"], condition=Q(state__in=["validating", "applying"]), name="import_in_progress")
+        ]
 
     def __str__(self) -> str:
         return f"{self.original_name} → {self.cohort}"
 
+    @property
+    def in_progress(self) -> bool:
+        return self.state in (self.State.VALIDATING, self.State.APPLYING)
+
 
 class ImportRow(models.Model):
-    """One row of an upload with the outcome it will have (or had)."""
+    """One row of an upload with the outcome it will have, and once applied, the one it had."""
 
     class Outcome(models.TextChoices):
         NEW = "new", _("New account")
@@ -123,3 +141,31 @@ class CohortEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.learner_id}"
+
+
+class Invitation(models.Model):
+    """The email telling a participant they were enrolled; also the outbox that sends it.
+
+    Written in the transaction that enrols the participant, sent by the batch worker after the
+    commit, and marked ``sent_at`` once sent. The scheduler's sweep enqueues again what the broker
+    never got (``enqueued_at`` empty) or what was not sent in time, a few times at most.
+    """
+
+    class Kind(models.TextChoices):
+        INVITATION = "invitation", _("New account: a link to set a password")
+        ENROLLED = "enrolled", _("Existing account: told they were enrolled")
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="invitations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    enqueue_count = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["cohort"], condition=Q(sent_at__isnull=True), name="invitation_unsent")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.user_id} → {self.cohort_id}"

@@ -4,16 +4,19 @@ removing participants, invitations. Province scoping is checked with literasi.se
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,11 +26,19 @@ from literasi.models import EmployeeKind, OrganiserAssignment, Province, User
 from literasi.nip import validate_nip
 from literasi.selectors import user_manages_province
 
-from .models import Cohort, CohortEvent, EnrolmentImport, ImportRow
-from .spreadsheets import NIP_LOST_IN_EXCEL, Row, SpreadsheetError, read_rows
+from .models import Cohort, CohortEvent, EnrolmentImport, ImportRow, Invitation
+from .spreadsheets import NIP_LOST_IN_EXCEL, Row, SpreadsheetError, read_rows, size_refusal
+
+logger = logging.getLogger(__name__)
 
 CHUNK = 1000
 PROGRESS_TTL = 60 * 60
+# The sweep enqueues again an upload step or invitations handed to the broker this long ago and
+# never taken (a broker restarted empty loses its messages); a duplicate runs once.
+REENQUEUE_AFTER = dt.timedelta(minutes=10)
+# A step a worker took longer ago than the batch hard time limit plus this has died unrecorded.
+STUCK_MARGIN = dt.timedelta(minutes=5)
+INVITATION_ENQUEUES = 5
 
 
 def _progress_key(upload_id: int) -> str:
@@ -37,14 +48,20 @@ def _progress_key(upload_id: int) -> str:
 def upload_progress(*, upload: EnrolmentImport) -> int:
     """Rows processed so far, for the progress bar. Kept in the cache while the work runs
     (the applying transaction cannot show its progress in the database before it commits)."""
-    if upload.state in (EnrolmentImport.State.VALIDATING, EnrolmentImport.State.APPLYING):
-        return int(cache.get(_progress_key(upload.pk)) or 0)
+    if upload.in_progress:
+        try:
+            return int(cache.get(_progress_key(upload.pk)) or 0)
+        except Exception:  # noqa: BLE001 - the cache is away: the bar waits, the page still works
+            return upload.processed_rows
     return upload.processed_rows
 
 
 def _reporter(upload_id: int, *, offset: int = 0, weight: float = 1.0) -> Callable[[int], None]:
     def report(done: int) -> None:
-        cache.set(_progress_key(upload_id), offset + int(done * weight), PROGRESS_TTL)
+        try:
+            cache.set(_progress_key(upload_id), offset + int(done * weight), PROGRESS_TTL)
+        except Exception:  # noqa: BLE001 - progress is only shown: never fail the work for it
+            logger.debug("cannot report the progress of upload %s", upload_id, exc_info=True)
 
     return report
 
@@ -294,34 +311,76 @@ def _chunks(items: list, size: int) -> Iterable[list]:
 
 
 # --- Uploads -------------------------------------------------------------------------------------
+#
+# An upload is checked (VALIDATING -> READY), then, once confirmed, applied (APPLYING -> APPLIED),
+# each step by a batch task. Whatever goes wrong in a step ends the upload FAILED with a reason
+# the organiser can act on; the row itself is the outbox that the scheduler's sweep reads.
 
 
 def import_create(*, cohort: Cohort, uploaded_by: User, file: UploadedFile) -> EnrolmentImport:
-    """Keep the uploaded file (for audit) and check it in the background (batch queue)."""
-    from .tasks import import_validate_task
+    """Keep the uploaded file (for audit) and have it checked in the background (batch queue).
 
+    The check is handed to the broker after the commit; when the broker is away the request
+    still succeeds and the upload waits for the scheduler's sweep (``uploads_sweep``).
+    """
     _require_manager(uploaded_by, cohort.province_id)
     upload = EnrolmentImport.objects.create(
         cohort=cohort, uploaded_by=uploaded_by, file=file, original_name=file.name[:255]
     )
-    transaction.on_commit(lambda: import_validate_task.delay(upload.pk))
+    transaction.on_commit(lambda: import_enqueue(upload_id=upload.pk))
     return upload
 
 
+def import_enqueue(*, upload_id: int) -> bool:
+    """Hand an upload's next step (checking it, or applying it once confirmed) to the batch queue,
+    and note when: the outbox mark.
+
+    Returns False, leaving the mark as it was, when the broker cannot be reached: the request
+    that asked for it is never failed for that. Safe to repeat: a step delivered twice runs once.
+    """
+    from .tasks import import_apply_task, import_validate_task
+
+    upload = EnrolmentImport.objects.filter(pk=upload_id).values("state", "confirmed_by_id", "uploaded_by_id").first()
+    if upload is None or upload["state"] not in (EnrolmentImport.State.VALIDATING, EnrolmentImport.State.APPLYING):
+        return False
+    try:
+        if upload["state"] == EnrolmentImport.State.VALIDATING:
+            import_validate_task.delay(upload_id)
+        else:
+            import_apply_task.delay(upload_id, upload["confirmed_by_id"] or upload["uploaded_by_id"])
+    except Exception:  # noqa: BLE001 - any broker failure: the sweep will enqueue it
+        logger.warning("broker unavailable; upload %s waits for the sweep", upload_id, exc_info=True)
+        return False
+    EnrolmentImport.objects.filter(pk=upload_id, state=upload["state"]).update(enqueued_at=timezone.now())
+    return True
+
+
 def import_validate(*, upload_id: int) -> None:
-    """Read the upload and record every row's outcome; nothing is enrolled. Safe to repeat."""
+    """Read the upload and record every row's outcome; nothing is enrolled. Safe to repeat.
+
+    Ends READY, or FAILED with the reason shown to the organiser, whatever happens: an unusable
+    file, the time limit, a fault of ours. Never left checking.
+    """
     upload = EnrolmentImport.objects.select_related("cohort").filter(pk=upload_id).first()
     if upload is None or upload.state != EnrolmentImport.State.VALIDATING:
         return
+    EnrolmentImport.objects.filter(pk=upload.pk).update(started_at=timezone.now())
     try:
-        with upload.file.open("rb") as fh:
-            rows = read_rows(fh.read(), upload.original_name)
-    except SpreadsheetError as error:
-        EnrolmentImport.objects.filter(pk=upload.pk).update(state=EnrolmentImport.State.FAILED, error=str(error))
-        return
+        _validate(upload)
+    except Exception as error:  # noqa: BLE001 - every failure ends in FAILED with a reason
+        import_fail(upload_id=upload.pk, reason=_failure_reason(error, applying=False))
+
+
+def _validate(upload: EnrolmentImport) -> None:
+    if refusal := size_refusal(upload.file.size):
+        raise SpreadsheetError(refusal)
+    with upload.file.open("rb") as fh:
+        rows = read_rows(fh.read(), upload.original_name)
     EnrolmentImport.objects.filter(pk=upload.pk).update(total_rows=len(rows), processed_rows=0)
     outcomes = rows_validate(cohort=upload.cohort, rows=rows, progress=_reporter(upload.pk, weight=0.5))
     with transaction.atomic():
+        if not _locked_in_state(upload.pk, EnrolmentImport.State.VALIDATING):
+            return  # another delivery of the same step finished it meanwhile
         ImportRow.objects.filter(upload=upload).delete()
         report, done = _reporter(upload.pk, offset=len(rows) // 2, weight=0.5), 0
         for chunk in _chunks(outcomes, CHUNK):
@@ -333,10 +392,65 @@ def import_validate(*, upload_id: int) -> None:
                           outcome=o.outcome, message=o.message[:300], user_id=o.user_id)
                 for o in chunk
             )  # fmt: skip
-        counts = _count(outcomes)
         EnrolmentImport.objects.filter(pk=upload.pk).update(
-            state=EnrolmentImport.State.READY, processed_rows=len(rows), counts=counts
+            state=EnrolmentImport.State.READY, processed_rows=len(rows), counts=_count(outcomes)
         )
+
+
+def _locked_in_state(upload_id: int, state: str) -> bool:
+    """Lock the upload's row (until the transaction ends) and tell whether it is still in ``state``."""
+    locked = EnrolmentImport.objects.select_for_update().filter(pk=upload_id, state=state)
+    return locked.values_list("pk", flat=True).first() is not None
+
+
+def _failure_reason(error: Exception, *, applying: bool) -> str:
+    """What the organiser reads when a step failed on ``error``."""
+    if isinstance(error, SpreadsheetError):
+        return str(error)
+    if isinstance(error, SoftTimeLimitExceeded):
+        if applying:
+            return _(
+                "Enrolling the participants took longer than allowed and was stopped; nobody was enrolled. Split "
+                "the file into smaller files and upload them again."
+            )
+        return _(
+            "Checking the file took longer than allowed and was stopped. Split it into smaller files and upload "
+            "them again."
+        )
+    if isinstance(error, MemoryError):
+        return _(
+            "The file needs more memory than Literasi allows to be read; nobody was enrolled. Split it into "
+            "smaller files and upload them again."
+        )
+    logger.exception("upload step failed")
+    return _(
+        "Something went wrong on our side while working on this file; nobody was enrolled from it. Upload it "
+        "again; if this happens again, tell the national admin."
+    )
+
+
+def import_fail(*, upload_id: int, reason: str) -> bool:
+    """Mark an upload that is being checked or applied as failed, with the reason the organiser
+    reads; they may upload a file again. One that is ready or applied is left alone. Returns
+    whether it was marked. Safe to repeat."""
+    updated = EnrolmentImport.objects.filter(
+        pk=upload_id, state__in=[EnrolmentImport.State.VALIDATING, EnrolmentImport.State.APPLYING]
+    ).update(state=EnrolmentImport.State.FAILED, error=reason)
+    return bool(updated)
+
+
+def import_give_up(*, upload_id: int) -> None:
+    """Fail an upload whose step stopped its worker as often as allowed (killed for memory, say):
+    it is not tried again (see literasi.celery.BoundedDeliveryTask)."""
+    import_fail(
+        upload_id=upload_id,
+        reason=_(
+            "Working on this file stopped the worker %(times)d times (it probably needs more memory than "
+            "Literasi allows), so it is not tried again; nobody was enrolled from it. Split it into smaller "
+            "files and upload them again."
+        )
+        % {"times": settings.CELERY_TASK_MAX_DELIVERIES},
+    )
 
 
 def _count(outcomes: list[Outcome]) -> dict[str, int]:
@@ -347,47 +461,121 @@ def _count(outcomes: list[Outcome]) -> dict[str, int]:
 
 
 def import_confirm(*, upload: EnrolmentImport, actor: User) -> None:
-    """Ask for a checked upload to be applied (in the background, batch queue). Safe to repeat."""
-    from .tasks import import_apply_task
+    """Ask for a checked upload to be applied (in the background, batch queue). Safe to repeat.
 
+    As for ``import_create``, a broker that is away never fails the request: the sweep enqueues it.
+    """
     _require_manager(actor, upload.cohort.province_id)
     updated = EnrolmentImport.objects.filter(pk=upload.pk, state=EnrolmentImport.State.READY).update(
-        state=EnrolmentImport.State.APPLYING, processed_rows=0
+        state=EnrolmentImport.State.APPLYING, processed_rows=0, confirmed_by=actor, enqueued_at=None, started_at=None
     )
     if updated:
-        cache.set(_progress_key(upload.pk), 0, PROGRESS_TTL)
-        transaction.on_commit(lambda: import_apply_task.delay(upload.pk, actor.pk))
+        _reporter(upload.pk)(0)
+        transaction.on_commit(lambda: import_enqueue(upload_id=upload.pk))
 
 
 def import_apply(*, upload_id: int, actor_id: int) -> None:
     """Enrol the valid rows of a confirmed upload, all in one transaction.
 
-    The rows are checked again inside the transaction (someone may have enrolled meanwhile), so
-    what is applied is always consistent; rows already in the cohort change nothing, so applying
-    the same file twice enrols nobody twice. Invitations are sent after the commit.
+    The rows are checked again inside the transaction (someone may have enrolled meanwhile, or
+    the cohort filled up), so what is applied is always consistent, and each row then records
+    what happened to it, not what the preview predicted. Rows already in the cohort change
+    nothing, so applying the same file twice enrols nobody twice. Invitations are sent after the
+    commit. Any failure (the time limit included) rolls everything back and ends the upload
+    FAILED with the reason.
     """
     upload = EnrolmentImport.objects.filter(pk=upload_id).first()
     if upload is None or upload.state != EnrolmentImport.State.APPLYING:
         return
+    EnrolmentImport.objects.filter(pk=upload.pk).update(started_at=timezone.now())
+    try:
+        _apply(upload, actor_id)
+    except Exception as error:  # noqa: BLE001 - every failure ends in FAILED with a reason
+        import_fail(upload_id=upload.pk, reason=_failure_reason(error, applying=True))
+
+
+def _apply(upload: EnrolmentImport, actor_id: int) -> None:
+    stored = list(upload.rows.all())
     rows = [
         Row(
             number=r.row_number, nip=r.nip, full_name=r.full_name, email=r.email, instansi=r.instansi, jabatan=r.jabatan
         )
-        for r in upload.rows.all()
+        for r in stored
     ]
     with transaction.atomic():
         cohort = Cohort.objects.select_for_update().get(pk=upload.cohort_id)  # one apply per cohort at a time
+        if not _locked_in_state(upload.pk, EnrolmentImport.State.APPLYING):
+            return  # another delivery of the same step applied it meanwhile
         outcomes = rows_validate(cohort=cohort, rows=rows, progress=_reporter(upload.pk, weight=0.5))
         _enrol(cohort=cohort, outcomes=outcomes, actor_id=actor_id, upload=upload)
-        cache.set(_progress_key(upload.pk), len(rows), PROGRESS_TTL)
+        _record_outcomes(stored, outcomes)
+        _reporter(upload.pk)(len(rows))
         EnrolmentImport.objects.filter(pk=upload.pk).update(
             state=EnrolmentImport.State.APPLIED, applied_at=timezone.now(), processed_rows=len(rows),
             counts=_count(outcomes),
         )  # fmt: skip
 
 
+def _record_outcomes(stored: list[ImportRow], outcomes: list[Outcome]) -> None:
+    """Write on each row what applying did to it: the account it was enrolled with, or why it
+    was refused where that differs from the preview (the cohort filled up meanwhile, say)."""
+    by_number = {o.row.number: o for o in outcomes}
+    new_accounts, changed = [], []
+    for row in stored:
+        o = by_number[row.row_number]
+        message = o.message[:300]
+        if (row.outcome, row.message) != (o.outcome, message) or row.user_id not in (None, o.user_id):
+            row.outcome, row.message, row.user_id = o.outcome, message, o.user_id
+            changed.append(row)
+        elif row.user_id != o.user_id:
+            new_accounts.append(row.pk)
+    # Most rows differ only by the account just created for them: one UPDATE per thousand rows
+    # finds it by its (unique) email. The few others are updated one by one, in bulk.
+    account = User.objects.filter(email=OuterRef("email")).values("pk")
+    for chunk in _chunks(new_accounts, CHUNK):
+        ImportRow.objects.filter(pk__in=chunk).update(user=Subquery(account))
+    ImportRow.objects.bulk_update(changed, ["outcome", "message", "user"], batch_size=100)
+
+
+def uploads_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """The scheduler's safety net for uploads and invitations, safe to run at any time:
+
+    - an upload being checked or applied that was never handed to the broker (it was away), or
+      handed over ``REENQUEUE_AFTER`` ago and never taken by a worker (the broker lost it), is
+      enqueued;
+    - one that a worker took longer ago than the batch hard time limit plus ``STUCK_MARGIN``
+      (its worker died, or the time limit killed it, before anything was recorded) is marked
+      failed with the reason;
+    - invitations not sent are enqueued again (``invitations_sweep``).
+    """
+    now = now or timezone.now()
+    in_progress = EnrolmentImport.objects.filter(
+        state__in=[EnrolmentImport.State.VALIDATING, EnrolmentImport.State.APPLYING]
+    )
+    stuck_since = now - dt.timedelta(seconds=settings.CELERY_BATCH_TIME_LIMIT) - STUCK_MARGIN
+    failed = 0
+    for upload_id in in_progress.filter(started_at__lt=stuck_since).values_list("pk", flat=True)[:1000]:
+        failed += import_fail(
+            upload_id=upload_id,
+            reason=_(
+                "Work on this file stopped without finishing (the worker was interrupted or ran out of time); "
+                "nobody was enrolled from it. Upload it again."
+            ),
+        )
+    waiting = in_progress.filter(started_at__isnull=True).filter(
+        Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - REENQUEUE_AFTER)
+    )
+    enqueued = 0
+    for upload_id in waiting.values_list("pk", flat=True)[:1000]:
+        if not import_enqueue(upload_id=upload_id):
+            break  # the broker is still away: try again at the next sweep
+        enqueued += 1
+    return {"failed": failed, "enqueued": enqueued, **invitations_sweep(now=now)}
+
+
 def _enrol(*, cohort: Cohort, outcomes: list[Outcome], actor_id: int, upload: EnrolmentImport | None) -> None:
-    """Create the accounts and enrolments the outcomes call for, and invite them after the commit."""
+    """Create the accounts and enrolments the outcomes call for, and their invitations (an outbox
+    written in the same transaction, handed to the broker after the commit)."""
     now = timezone.now()
     new = [o for o in outcomes if o.outcome == ImportRow.Outcome.NEW]
     users = []
@@ -428,8 +616,14 @@ def _enrol(*, cohort: Cohort, outcomes: list[Outcome], actor_id: int, upload: En
         ),
         batch_size=CHUNK,
     )  # fmt: skip
-    new_ids, linked_ids = [u.pk for u in users], [o.user_id for o in linked]
-    transaction.on_commit(lambda: _send_invitations(cohort.pk, new_ids, linked_ids))
+    invitations = [
+        Invitation(cohort=cohort, user_id=u.pk, kind=Invitation.Kind.INVITATION, created_at=now) for u in users
+    ]
+    invitations += [Invitation(cohort=cohort, user_id=o.user_id, kind=Invitation.Kind.ENROLLED, created_at=now)
+                    for o in linked]  # fmt: skip
+    if invitations:
+        Invitation.objects.bulk_create(invitations, batch_size=CHUNK)
+        transaction.on_commit(lambda: invitations_enqueue(cohort_id=cohort.pk))
 
 
 # --- One participant -----------------------------------------------------------------------------
@@ -470,32 +664,71 @@ def participant_remove(*, cohort: Cohort, actor: User, learner_id: int) -> bool:
 # --- Invitations ---------------------------------------------------------------------------------
 
 
-def _send_invitations(cohort_id: int, new_user_ids: list[int], linked_user_ids: list[int]) -> None:
+def invitations_enqueue(*, cohort_id: int) -> bool:
+    """Hand the sending of a cohort's unsent invitations to the batch queue and mark them
+    enqueued. Returns False, marking nothing, when the broker cannot be reached (the enrolment
+    that asked for it is never failed for that: the sweep enqueues them). Safe to repeat."""
     from .tasks import invitations_send_task
 
-    if new_user_ids or linked_user_ids:
-        invitations_send_task.delay(cohort_id, new_user_ids, linked_user_ids)
+    try:
+        invitations_send_task.delay(cohort_id)
+    except Exception:  # noqa: BLE001 - any broker failure: the sweep will enqueue them
+        logger.warning("broker unavailable; invitations of cohort %s wait for the sweep", cohort_id, exc_info=True)
+        return False
+    Invitation.objects.filter(cohort_id=cohort_id, sent_at__isnull=True).update(
+        enqueued_at=timezone.now(), enqueue_count=F("enqueue_count") + 1
+    )
+    return True
 
 
-def invitations_send(*, cohort_id: int, new_user_ids: list[int], linked_user_ids: list[int]) -> int:
-    """Email new participants a link to set their password, and existing ones that they were
-    enrolled. In Indonesian. Returns how many emails were sent."""
+def invitations_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Enqueue the cohorts whose invitations were never handed to the broker, or were handed over
+    ``REENQUEUE_AFTER`` ago and are still unsent (mail was down, the broker lost them), at most
+    ``INVITATION_ENQUEUES`` times each. Safe to run at any time."""
+    now = now or timezone.now()
+    due = Invitation.objects.filter(sent_at__isnull=True, enqueue_count__lt=INVITATION_ENQUEUES).filter(
+        Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - REENQUEUE_AFTER)
+    )
+    enqueued = 0
+    for cohort_id in due.order_by("cohort_id").values_list("cohort_id", flat=True).distinct()[:1000]:
+        if not invitations_enqueue(cohort_id=cohort_id):
+            break  # the broker is still away: try again at the next sweep
+        enqueued += 1
+    return {"invitation_cohorts": enqueued}
+
+
+def invitations_send(*, cohort_id: int) -> int:
+    """Email the cohort's participants whose invitation is not sent yet: new accounts a link to
+    set their password, existing ones that they were enrolled. In Indonesian.
+
+    Each batch is marked sent in the transaction that sends it: a crash sends one batch twice
+    at most, and two runs at once (on PostgreSQL) never send the same batch. Safe to repeat.
+    Returns how many emails were sent.
+    """
     from allauth.account.forms import default_token_generator
     from allauth.account.utils import user_pk_to_url_str
-    from django.conf import settings
     from django.core.mail import get_connection, send_mass_mail
     from django.template.loader import render_to_string
     from django.urls import reverse
     from django.utils import translation
 
-    cohort = Cohort.objects.select_related("course", "province").get(pk=cohort_id)
-    messages = []
-    with translation.override(settings.LANGUAGE_CODE):
-        for kind, ids in (("invitation", new_user_ids), ("enrolled", linked_user_ids)):
-            for chunk in _chunks(ids, CHUNK):
-                for user in User.objects.filter(pk__in=chunk):
+    cohort = Cohort.objects.select_related("course", "province").filter(pk=cohort_id).first()
+    if cohort is None:
+        return 0
+    connection = get_connection()
+    sent = 0
+    while True:
+        with transaction.atomic():
+            unsent = Invitation.objects.filter(cohort=cohort, sent_at__isnull=True).select_related("user")
+            batch = list(unsent.select_for_update(skip_locked=True, of=("self",))[:200])
+            if not batch:
+                return sent
+            messages = []
+            with translation.override(settings.LANGUAGE_CODE):
+                for invitation in batch:
+                    user = invitation.user
                     context = {"user": user, "cohort": cohort, "site_url": settings.SITE_URL}
-                    if kind == "invitation":
+                    if invitation.kind == Invitation.Kind.INVITATION:
                         key = default_token_generator.make_token(user)
                         path = reverse(
                             "account_reset_password_from_key", kwargs={"uidb36": user_pk_to_url_str(user), "key": key}
@@ -503,10 +736,10 @@ def invitations_send(*, cohort_id: int, new_user_ids: list[int], linked_user_ids
                         context["link"] = settings.SITE_URL + path
                     else:
                         context["link"] = settings.SITE_URL + reverse("courses:detail", args=[cohort.course.slug])
-                    subject = render_to_string(f"cohorts/email/{kind}_subject.txt", context).strip()
-                    body = render_to_string(f"cohorts/email/{kind}_message.txt", context)
+                    subject = render_to_string(f"cohorts/email/{invitation.kind}_subject.txt", context).strip()
+                    body = render_to_string(f"cohorts/email/{invitation.kind}_message.txt", context)
                     messages.append((subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
-    connection = get_connection()
-    for chunk in _chunks(messages, 200):
-        send_mass_mail(chunk, connection=connection)
-    return len(messages)
+            send_mass_mail(messages, connection=connection)
+            Invitation.objects.filter(pk__in=[i.pk for i in batch]).update(sent_at=timezone.now())
+            sent += len(batch)
+

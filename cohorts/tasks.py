@@ -4,24 +4,39 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from literasi.celery import batch_task_options
+from literasi.celery import BoundedDeliveryTask, batch_task_options
 
 from . import services
 
 
-@shared_task(**batch_task_options())
+class UploadStepTask(BoundedDeliveryTask):
+    """A step of an upload: once delivered too often (its worker keeps dying), the upload is
+    marked failed with the reason instead of being tried again."""
+
+    def give_up(self, upload_id: int, *args: object, **kwargs: object) -> None:
+        services.import_give_up(upload_id=upload_id)
+
+
+@shared_task(**batch_task_options(base=UploadStepTask))
 def import_validate_task(upload_id: int) -> None:
     """Check an uploaded participant file row by row (nothing is enrolled)."""
     services.import_validate(upload_id=upload_id)
 
 
-@shared_task(**batch_task_options())
+@shared_task(**batch_task_options(base=UploadStepTask))
 def import_apply_task(upload_id: int, actor_id: int) -> None:
     """Enrol the valid rows of a confirmed upload in one transaction."""
     services.import_apply(upload_id=upload_id, actor_id=actor_id)
 
 
 @shared_task(**batch_task_options())
-def invitations_send_task(cohort_id: int, new_user_ids: list[int], linked_user_ids: list[int]) -> None:
-    """Email the participants an upload or an organiser enrolled."""
-    services.invitations_send(cohort_id=cohort_id, new_user_ids=new_user_ids, linked_user_ids=linked_user_ids)
+def invitations_send_task(cohort_id: int) -> None:
+    """Email the participants of a cohort whose invitation is not sent yet."""
+    services.invitations_send(cohort_id=cohort_id)
+
+
+@shared_task(**batch_task_options())
+def uploads_sweep() -> None:
+    """From the scheduler: enqueue upload steps and invitations the broker never got, and fail
+    uploads left running past their time limit."""
+    services.uploads_sweep()

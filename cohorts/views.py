@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from literasi.errors import Refusal
@@ -102,6 +103,17 @@ def upload_create(request: HttpRequest, cohort_id: int) -> HttpResponse:
     return redirect("cohorts:upload", upload_id=upload.pk)
 
 
+# What each outcome means on the page: before confirming, what will happen to the row; once
+# applied, what did (the apply checks every row again, so a row may end differently).
+_PREVIEW_LABELS = dict(ImportRow.Outcome.choices)
+_APPLIED_LABELS = {
+    ImportRow.Outcome.NEW: _lazy("Enrolled, new account"),
+    ImportRow.Outcome.LINKED: _lazy("Enrolled, existing account"),
+    ImportRow.Outcome.ALREADY: _lazy("Already in this cohort, unchanged"),
+    ImportRow.Outcome.ERROR: _lazy("Not enrolled"),
+}
+
+
 def _upload_context(request: HttpRequest, upload: EnrolmentImport) -> dict:
     rows = upload.rows.all()
     show = request.GET.get("show", "")
@@ -112,8 +124,12 @@ def _upload_context(request: HttpRequest, upload: EnrolmentImport) -> dict:
     # The rows are shown once checked; the panel polled while checking or applying counts none.
     shown = upload.state in (EnrolmentImport.State.READY, EnrolmentImport.State.APPLIED)
     page = Paginator(rows, 100).get_page(request.GET.get("page")) if shown else None
-    return {"upload": upload, "cohort": upload.cohort, "page": page,
-            "show": show, "outcomes": ImportRow.Outcome.choices, "percent": min(percent, 100)}  # fmt: skip
+    labels = _APPLIED_LABELS if upload.state == EnrolmentImport.State.APPLIED else _PREVIEW_LABELS
+    for row in page or ():
+        row.label = labels[row.outcome]
+    outcomes = [(value, labels[value], (upload.counts or {}).get(value, 0)) for value in ImportRow.Outcome.values]
+    return {"upload": upload, "cohort": upload.cohort, "page": page, "show": show, "outcomes": outcomes,
+            "percent": min(percent, 100)}  # fmt: skip
 
 
 @login_required

@@ -2,17 +2,20 @@
 
 Two queues keep interactive work fast whatever batch work is running: ``grading`` (a learner is
 waiting on the result page) and ``batch`` (imports, certificates, regrading, housekeeping).
-Run at least one worker per queue in production so a large import never delays a grade.
-Broker and limits come from settings (``CELERY_*``); the policy below is fixed on purpose.
+Run at least one worker per queue, in production and in development alike (Procfile.dev), so
+a large import never delays a grade. Broker and limits come from settings (``CELERY_*``); the
+policy below is fixed on purpose.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from pathlib import Path
 
-from celery import Celery
+from celery import Celery, Task
+from celery.exceptions import Ignore
 from celery.schedules import crontab
 from celery.signals import task_prerun
 from kombu import Queue
@@ -46,6 +49,11 @@ app.conf.update(
             "schedule": 10.0,
             "options": {"queue": GRADING_QUEUE, "expires": 10},
         },
+        "sweep-cohort-uploads": {
+            "task": "cohorts.tasks.uploads_sweep",
+            "schedule": 30.0,
+            "options": {"queue": BATCH_QUEUE, "expires": 30},
+        },
         "clear-expired-sessions": {
             "task": "literasi.tasks.sessions_clear_expired",
             "schedule": crontab(hour=2, minute=30),
@@ -77,11 +85,55 @@ def _check_database_connections(**kwargs: object) -> None:
             conn.close_if_unusable_or_obsolete()
 
 
-def batch_task_options() -> dict:
-    """Decorator options for batch-queue tasks: longer limits, never on the grading queue."""
+logger = logging.getLogger(__name__)
+
+
+class BoundedDeliveryTask(Task):
+    """A task whose message is run at most ``settings.CELERY_TASK_MAX_DELIVERIES`` times.
+
+    Messages are acknowledged once their task has run, and a message whose worker process died
+    (killed for memory, say) is handed out again: a file that kills its worker would do so for
+    ever. No broker counts deliveries (kombu's Redis transport sets
+    ``delivery_info["redelivered"]``, a yes or no; its filesystem transport does not set it at
+    all), so each delivery is counted here, per task id, in the cache that every worker shares.
+    Past the limit the task is not run: ``give_up`` is called with its arguments, to record why,
+    and the message is acknowledged. Redelivery after a hard time limit does not happen (the
+    message is acknowledged); what the task left behind is for the caller's own sweep.
+    """
+
+    def before_start(self, task_id: str, args: tuple, kwargs: dict) -> None:
+        from django.conf import settings
+
+        deliveries = _count_delivery(task_id)
+        if deliveries > settings.CELERY_TASK_MAX_DELIVERIES:
+            logger.error("%s[%s] delivered %d times: given up", self.name, task_id, deliveries)
+            self.give_up(*args, **kwargs)
+            raise Ignore
+
+    def give_up(self, *args: object, **kwargs: object) -> None:
+        """Record that the task will not run again (called with the task's arguments)."""
+
+
+def _count_delivery(task_id: str) -> int:
+    """How many times this task id has been delivered, this time included (0 if unknown)."""
+    from django.core.cache import cache
+
+    key = f"task-deliveries:{task_id}"
+    try:
+        cache.add(key, 0, timeout=2 * 24 * 3600)  # outlives any redelivery (visibility timeout)
+        return cache.incr(key)
+    except Exception:  # noqa: BLE001 - the cache is away: run the task rather than lose it
+        logger.warning("cannot count deliveries of task %s", task_id, exc_info=True)
+        return 0
+
+
+def batch_task_options(*, base: type[BoundedDeliveryTask] = BoundedDeliveryTask) -> dict:
+    """Decorator options for batch-queue tasks: longer limits, never on the grading queue, and
+    a message delivered too many times is given up (``base.give_up``) instead of run again."""
     from django.conf import settings
 
     return {
+        "base": base,
         "queue": BATCH_QUEUE,
         "soft_time_limit": settings.CELERY_BATCH_SOFT_TIME_LIMIT,
         "time_limit": settings.CELERY_BATCH_TIME_LIMIT,

@@ -362,10 +362,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_REDIRECT_STDOUTS_LEVEL = "INFO"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
-# --- Publishing fails fast (issue 9: submissions while the broker is down) --------------------
-# A request that hands work to the broker (literasi.queueing) tries once and moves on: the work
-# is already committed as an outbox row that the scheduler's sweep enqueues when the broker is
-# back. Without this block, kombu retried the connection for up to 6 s per request (sleeping 2 s
+# --- Celery: publishing fails fast when the broker is away ------------------------------------
+# A request that hands work to the broker (a quiz submission, an upload, a confirmation, an
+# invitation; literasi.queueing) tries once and moves on: the work is already committed as an
+# outbox row that the scheduler's sweep enqueues when the broker is back. Without this block, kombu retried the connection for up to 6 s per request (sleeping 2 s
 # then 4 s) and a broker host that stopped answering could hold a request for ever.
 # - max_retries 0: one connection try when publishing; the worker's own reconnect loop is
 #   unaffected (it passes broker_connection_max_retries explicitly).
@@ -383,6 +383,16 @@ REDIS_BROKER_FAIL_FAST_OPTIONS = {
 if not CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS |= REDIS_BROKER_FAIL_FAST_OPTIONS
 # --- end of the fail-fast publishing block ---------------------------------------------------
+
+# --- Celery: worker limits ------------------------------------------------------------------------
+# A pool process whose resident memory passed this (KiB) is replaced once its task ends, so one
+# heavy job does not leave a bloated process next to the others. Spreadsheet reading is bounded
+# well below it (cohorts.spreadsheets).
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 512 * 1024)
+# A batch task's message is run at most this many times in all (it is delivered again when its
+# worker process dies), then given up (literasi.celery.BoundedDeliveryTask): an upload is marked
+# failed with the reason.
+CELERY_TASK_MAX_DELIVERIES = env_int("CELERY_TASK_MAX_DELIVERIES", 2)
 
 # --- Logging -----------------------------------------------------------------------------------
 LOGGING = {

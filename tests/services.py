@@ -34,13 +34,14 @@ def test_database_url() -> str:
 class WorkerProcess:
     """A `celery worker` subprocess; ``kill()`` sends SIGKILL as a crash would."""
 
-    def __init__(self, *, concurrency: int = 2, queues: str = "grading,batch", env: dict[str, str] | None = None):
+    def __init__(self, *, concurrency: int = 2, queues: str = "grading,batch", env: dict[str, str] | None = None,
+                 extra_args: tuple[str, ...] = ()):  # fmt: skip
         self.name = f"test-{uuid.uuid4().hex[:8]}@localhost"
         self.log = tempfile.NamedTemporaryFile(prefix="celery-worker-", suffix=".log", delete=False)  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "--app", "literasi", "worker", "--hostname", self.name,
              "--queues", queues, "--concurrency", str(concurrency), "--pool", "prefork",
-             "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
+             "--without-gossip", "--without-mingle", "--loglevel", "INFO", *extra_args],
             env={**os.environ, "DATABASE_URL": test_database_url(), **(env or {})},
             stdout=self.log,
             stderr=subprocess.STDOUT,
@@ -134,7 +135,9 @@ def _reset_broker_pools() -> None:
 
 @contextmanager
 def broker(url: str) -> Iterator[None]:
-    """Send this process's tasks to the broker at ``url`` for a while."""
+    """Send this process's tasks to the broker at ``url`` (Redis) for a while, publishing as the
+    settings say (giving up at once when it is away)."""
+
     saved = (app.conf.broker_url, app.conf.broker_transport_options)
     _reset_broker_pools()
     # The worker reads the same key prefix from the environment (bin/test sets one per checkout).
