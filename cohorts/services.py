@@ -742,4 +742,3 @@ def invitations_send(*, cohort_id: int) -> int:
             send_mass_mail(messages, connection=connection)
             Invitation.objects.filter(pk__in=[i.pk for i in batch]).update(sent_at=timezone.now())
             sent += len(batch)
-

@@ -372,9 +372,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # - socket_connect_timeout: a broker host that drops packets costs this long, not the OS's minutes.
 # - socket_timeout: a command on a connection the broker silently dropped gives up after this;
 #   above the worker's 1 s BRPOP wait, so consuming is unaffected.
-# - publish retry policy (for callers that do retry, such as beat): one quick retry at most.
+# - publish retry policy (for callers that do retry, such as beat): none; the sweep is the retry.
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
 REDIS_BROKER_FAIL_FAST_OPTIONS = {
     "max_retries": 0,
     "socket_connect_timeout": env_float("CELERY_BROKER_SOCKET_CONNECT_TIMEOUT", 0.5),

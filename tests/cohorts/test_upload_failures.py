@@ -41,7 +41,7 @@ def test_an_unusable_file_fails_with_its_reason_the_page_stops_polling_and_anoth
     panel = client.get(f"/penyelenggara/unggahan/{upload.pk}/status/").content.decode()
     assert "karakter NUL" in panel and "hx-get" not in panel  # shown, and no more polling
     page = client.get(f"/penyelenggara/unggahan/{upload.pk}/").content.decode()
-    assert "htmx" not in page and "Unggah berkas lagi" in page
+    assert "hx-get" not in page and "htmx.min.js" not in page and "Unggah berkas lagi" in page
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/penyelenggara/angkatan/{cohort_jabar.pk}/unggah/", {"file": csv_file(GOOD_CSV)})
     assert response.status_code == 302

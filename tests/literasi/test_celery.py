@@ -73,7 +73,6 @@ def test_workers_replace_a_bloated_process_and_publishing_gives_up_at_once(setti
     if not settings.CELERY_BROKER_URL.startswith("filesystem://"):
         options = app.conf.broker_transport_options
         assert options["max_retries"] == 0 and options["socket_connect_timeout"] <= 0.5
-        assert options["socket_timeout"] <= 0.5
 
 
 def test_the_scheduler_sweeps_uploads_on_the_batch_queue() -> None:
