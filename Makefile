@@ -8,7 +8,7 @@ export LITERASI_ENV ?= development
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install messages run test lint bench bench-lesson bench-grading bench-import page-weight makemessages
+.PHONY: install messages run test lint bench bench-lesson bench-grading bench-upload page-weight makemessages
 
 install: $(VENV)/.installed messages
 	@mkdir -p var
@@ -43,7 +43,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-bench: bench-lesson bench-grading bench-import page-weight
+bench: bench-lesson bench-grading bench-upload page-weight
 
 bench-lesson: install
 	$(PY) bench/lesson_page.py
@@ -54,5 +54,5 @@ page-weight: install
 bench-grading: install
 	$(PY) bench/grading.py
 
-bench-import: install
-	$(PY) bench/enrolment_import.py
+bench-upload: install
+	$(PY) bench/uploads.py

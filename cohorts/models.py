@@ -43,7 +43,7 @@ class Cohort(models.Model):
         return f"{self.name} ({self.province_id}/{self.year}/{self.sequence:04d})"
 
 
-class EnrolmentImport(models.Model):
+class Upload(models.Model):
     """One uploaded participant file: kept with who uploaded it and when, for audit.
 
     While it is checked or applied it is also its own outbox: ``enqueued_at`` stays empty until
@@ -59,7 +59,7 @@ class EnrolmentImport(models.Model):
         APPLIED = "applied", _("Applied")
         FAILED = "failed", _("Could not be read")
 
-    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="imports")
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="uploads")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
     file = models.FileField(upload_to="imports/%Y/%m/")
@@ -81,7 +81,7 @@ class EnrolmentImport(models.Model):
         verbose_name = _("participant upload")
         verbose_name_plural = _("participant uploads")
         indexes = [
-            models.Index(fields=["state"], condition=Q(state__in=["validating", "applying"]), name="import_in_progress")
+            models.Index(fields=["state"], condition=Q(state__in=["validating", "applying"]), name="upload_in_progress")
         ]
 
     def __str__(self) -> str:
@@ -92,7 +92,7 @@ class EnrolmentImport(models.Model):
         return self.state in (self.State.VALIDATING, self.State.APPLYING)
 
 
-class ImportRow(models.Model):
+class UploadRow(models.Model):
     """One row of an upload with the outcome it will have, and once applied, the one it had."""
 
     class Outcome(models.TextChoices):
@@ -101,7 +101,7 @@ class ImportRow(models.Model):
         ALREADY = "already", _("Already in this cohort")
         ERROR = "error", _("Error")
 
-    upload = models.ForeignKey(EnrolmentImport, on_delete=models.CASCADE, related_name="rows")
+    upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="rows")
     row_number = models.PositiveIntegerField()
     nip = models.CharField(max_length=30, blank=True)
     full_name = models.CharField(max_length=150, blank=True)
@@ -114,8 +114,8 @@ class ImportRow(models.Model):
 
     class Meta:
         ordering = ["upload", "row_number"]
-        constraints = [models.UniqueConstraint(fields=["upload", "row_number"], name="import_row_once")]
-        indexes = [models.Index(fields=["upload", "outcome"], name="import_row_outcome")]
+        constraints = [models.UniqueConstraint(fields=["upload", "row_number"], name="upload_row_once")]
+        indexes = [models.Index(fields=["upload", "outcome"], name="upload_row_outcome")]
 
     def __str__(self) -> str:
         return f"{self.upload_id}#{self.row_number} {self.outcome}"
@@ -132,7 +132,7 @@ class CohortEvent(models.Model):
     action = models.CharField(max_length=10, choices=Action.choices)
     learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    upload = models.ForeignKey(EnrolmentImport, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    upload = models.ForeignKey(Upload, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -12,7 +12,7 @@ from literasi.models import User
 from literasi.selectors import provinces_managed_by
 from quizzes.models import Attempt
 
-from .models import Cohort, CohortEvent, EnrolmentImport
+from .models import Cohort, CohortEvent, Upload
 
 
 def cohorts_visible_to(user: User) -> QuerySet[Cohort]:
@@ -26,9 +26,9 @@ def cohort_for(*, user: User, cohort_id: int) -> Cohort:
     return cohort
 
 
-def upload_for(*, user: User, upload_id: int) -> EnrolmentImport:
+def upload_for(*, user: User, upload_id: int) -> Upload:
     upload = (
-        EnrolmentImport.objects.select_related("cohort", "cohort__province", "cohort__course", "uploaded_by")
+        Upload.objects.select_related("cohort", "cohort__province", "cohort__course", "uploaded_by")
         .filter(pk=upload_id, cohort__in=cohorts_visible_to(user))
         .first()
     )

@@ -26,7 +26,7 @@ from literasi.models import EmployeeKind, OrganiserAssignment, Province, User
 from literasi.nip import validate_nip
 from literasi.selectors import user_manages_province
 
-from .models import Cohort, CohortEvent, EnrolmentImport, ImportRow, Invitation
+from .models import Cohort, CohortEvent, Invitation, Upload, UploadRow
 from .spreadsheets import NIP_LOST_IN_EXCEL, Row, SpreadsheetError, read_rows, size_refusal
 
 logger = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ def _progress_key(upload_id: int) -> str:
     return f"upload-progress:{upload_id}"
 
 
-def upload_progress(*, upload: EnrolmentImport) -> int:
+def upload_progress(*, upload: Upload) -> int:
     """Rows processed so far, for the progress bar. Kept in the cache while the work runs
     (the applying transaction cannot show its progress in the database before it commits)."""
     if upload.in_progress:
@@ -141,7 +141,7 @@ def cohort_update(*, organiser: User, cohort: Cohort, **fields: object) -> Cohor
 
 
 @dataclass
-class Outcome:
+class CheckedRow:
     row: Row
     outcome: str
     message: str = ""
@@ -195,7 +195,7 @@ def _refusal_for_existing(account: _Account, nip: str, cohort: Cohort) -> str | 
     return None
 
 
-def rows_validate(*, cohort: Cohort, rows: list[Row], progress: Callable[[int], None] | None = None) -> list[Outcome]:
+def rows_check(*, cohort: Cohort, rows: list[Row], progress: Callable[[int], None] | None = None) -> list[CheckedRow]:
     """What enrolling each row into ``cohort`` would do, with errors in the user's language.
 
     Reads only (a few queries per thousand rows); nothing is written. Used by uploads, by their
@@ -203,21 +203,21 @@ def rows_validate(*, cohort: Cohort, rows: list[Row], progress: Callable[[int], 
     a new account (which will belong to the cohort's province) or an existing account of the
     cohort's province that is not an organiser or admin; see ``_refusal_for_existing``.
     """
-    outcomes: list[Outcome] = []
+    outcomes: list[CheckedRow] = []
     seen_email: dict[str, int] = {}
     seen_nip: dict[str, int] = {}
     for row in rows:
-        result = Outcome(row=row, outcome=ImportRow.Outcome.NEW)
+        result = CheckedRow(row=row, outcome=UploadRow.Outcome.NEW)
         outcomes.append(result)
         email = row.email.strip().lower()
         result.email = email
         try:
             validate_email(email)
         except ValidationError:
-            result.outcome, result.message = ImportRow.Outcome.ERROR, _("The email address is not valid.")
+            result.outcome, result.message = UploadRow.Outcome.ERROR, _("The email address is not valid.")
             continue
         if row.nip == NIP_LOST_IN_EXCEL:
-            result.outcome = ImportRow.Outcome.ERROR
+            result.outcome = UploadRow.Outcome.ERROR
             result.message = _(
                 "The NIP was stored by Excel as a number and lost its last digits. Format the NIP column as "
                 "Text and type it again."
@@ -227,14 +227,14 @@ def rows_validate(*, cohort: Cohort, rows: list[Row], progress: Callable[[int], 
             try:
                 result.nip = validate_nip(row.nip)
             except ValidationError as error:
-                result.outcome, result.message = ImportRow.Outcome.ERROR, str(error.messages[0])
+                result.outcome, result.message = UploadRow.Outcome.ERROR, str(error.messages[0])
                 continue
         if email in seen_email:
-            result.outcome = ImportRow.Outcome.ERROR
+            result.outcome = UploadRow.Outcome.ERROR
             result.message = _("Duplicate in the file: the same email as row %(row)d.") % {"row": seen_email[email]}
             continue
         if result.nip and result.nip in seen_nip:
-            result.outcome = ImportRow.Outcome.ERROR
+            result.outcome = UploadRow.Outcome.ERROR
             result.message = _("Duplicate in the file: the same NIP as row %(row)d.") % {"row": seen_nip[result.nip]}
             continue
         seen_email[email] = row.number
@@ -243,9 +243,9 @@ def rows_validate(*, cohort: Cohort, rows: list[Row], progress: Callable[[int], 
 
     if cohort.status == Cohort.Status.CLOSED:
         for result in outcomes:
-            if result.outcome != ImportRow.Outcome.ERROR:
-                result.outcome, result.message = ImportRow.Outcome.ERROR, _("The cohort is closed.")
-    valid = [o for o in outcomes if o.outcome != ImportRow.Outcome.ERROR]
+            if result.outcome != UploadRow.Outcome.ERROR:
+                result.outcome, result.message = UploadRow.Outcome.ERROR, _("The cohort is closed.")
+    valid = [o for o in outcomes if o.outcome != UploadRow.Outcome.ERROR]
     accounts: dict[str, _Account] = {}
     nips_in_use: set[str] = set()
     done = len(outcomes) - len(valid)
@@ -269,37 +269,37 @@ def rows_validate(*, cohort: Cohort, rows: list[Row], progress: Callable[[int], 
             if result.nip in nips_in_use:
                 # The same words whoever holds the NIP and wherever: an upload must not tell an
                 # organiser who is registered, where, or under which email.
-                result.outcome = ImportRow.Outcome.ERROR
+                result.outcome = UploadRow.Outcome.ERROR
                 result.message = _(
                     "This NIP is already in use, so no new account can be made with it. If the participant "
                     "has an account, use the email address of that account; otherwise ask a national admin."
                 )
                 continue
             if not result.row.full_name.strip():
-                result.outcome, result.message = ImportRow.Outcome.ERROR, _("The name is empty.")
+                result.outcome, result.message = UploadRow.Outcome.ERROR, _("The name is empty.")
                 continue
         else:
             result.user_id = account.pk
             if refusal := _refusal_for_existing(account, result.nip, cohort):
-                result.outcome, result.message = ImportRow.Outcome.ERROR, refusal
+                result.outcome, result.message = UploadRow.Outcome.ERROR, refusal
                 continue
             enrolment = enrolments.get(account.pk)
             result.enrolment_id = enrolment.pk if enrolment is not None else None
             if enrolment is not None and enrolment.removed_at is None:
                 if enrolment.cohort_id == cohort.pk:
-                    result.outcome = ImportRow.Outcome.ALREADY
+                    result.outcome = UploadRow.Outcome.ALREADY
                     continue
                 if enrolment.cohort_id is not None:
-                    result.outcome = ImportRow.Outcome.ERROR
+                    result.outcome = UploadRow.Outcome.ERROR
                     result.message = _("Already a participant of another cohort of this course.")
                     if enrolment.cohort.province_id == cohort.province_id:
                         result.message = _("Already a participant of another cohort of this course (%(cohort)s).") % {
                             "cohort": enrolment.cohort.name
                         }
                     continue
-            result.outcome = ImportRow.Outcome.LINKED
+            result.outcome = UploadRow.Outcome.LINKED
         if places <= 0:
-            result.outcome, result.message = ImportRow.Outcome.ERROR, _("The cohort is full.")
+            result.outcome, result.message = UploadRow.Outcome.ERROR, _("The cohort is full.")
             continue
         places -= 1
     return outcomes
@@ -317,89 +317,87 @@ def _chunks(items: list, size: int) -> Iterable[list]:
 # the organiser can act on; the row itself is the outbox that the scheduler's sweep reads.
 
 
-def import_create(*, cohort: Cohort, uploaded_by: User, file: UploadedFile) -> EnrolmentImport:
+def upload_create(*, cohort: Cohort, uploaded_by: User, file: UploadedFile) -> Upload:
     """Keep the uploaded file (for audit) and have it checked in the background (batch queue).
 
     The check is handed to the broker after the commit; when the broker is away the request
     still succeeds and the upload waits for the scheduler's sweep (``uploads_sweep``).
     """
     _require_manager(uploaded_by, cohort.province_id)
-    upload = EnrolmentImport.objects.create(
-        cohort=cohort, uploaded_by=uploaded_by, file=file, original_name=file.name[:255]
-    )
-    transaction.on_commit(lambda: import_enqueue(upload_id=upload.pk))
+    upload = Upload.objects.create(cohort=cohort, uploaded_by=uploaded_by, file=file, original_name=file.name[:255])
+    transaction.on_commit(lambda: upload_enqueue(upload_id=upload.pk))
     return upload
 
 
-def import_enqueue(*, upload_id: int) -> bool:
+def upload_enqueue(*, upload_id: int) -> bool:
     """Hand an upload's next step (checking it, or applying it once confirmed) to the batch queue,
     and note when: the outbox mark.
 
     Returns False, leaving the mark as it was, when the broker cannot be reached: the request
     that asked for it is never failed for that. Safe to repeat: a step delivered twice runs once.
     """
-    from .tasks import import_apply_task, import_validate_task
+    from .tasks import upload_apply_task, upload_check_task
 
-    upload = EnrolmentImport.objects.filter(pk=upload_id).values("state", "confirmed_by_id", "uploaded_by_id").first()
-    if upload is None or upload["state"] not in (EnrolmentImport.State.VALIDATING, EnrolmentImport.State.APPLYING):
+    upload = Upload.objects.filter(pk=upload_id).values("state", "confirmed_by_id", "uploaded_by_id").first()
+    if upload is None or upload["state"] not in (Upload.State.VALIDATING, Upload.State.APPLYING):
         return False
     try:
-        if upload["state"] == EnrolmentImport.State.VALIDATING:
-            import_validate_task.delay(upload_id)
+        if upload["state"] == Upload.State.VALIDATING:
+            upload_check_task.delay(upload_id)
         else:
-            import_apply_task.delay(upload_id, upload["confirmed_by_id"] or upload["uploaded_by_id"])
+            upload_apply_task.delay(upload_id, upload["confirmed_by_id"] or upload["uploaded_by_id"])
     except Exception:  # noqa: BLE001 - any broker failure: the sweep will enqueue it
         logger.warning("broker unavailable; upload %s waits for the sweep", upload_id, exc_info=True)
         return False
-    EnrolmentImport.objects.filter(pk=upload_id, state=upload["state"]).update(enqueued_at=timezone.now())
+    Upload.objects.filter(pk=upload_id, state=upload["state"]).update(enqueued_at=timezone.now())
     return True
 
 
-def import_validate(*, upload_id: int) -> None:
+def upload_check(*, upload_id: int) -> None:
     """Read the upload and record every row's outcome; nothing is enrolled. Safe to repeat.
 
     Ends READY, or FAILED with the reason shown to the organiser, whatever happens: an unusable
     file, the time limit, a fault of ours. Never left checking.
     """
-    upload = EnrolmentImport.objects.select_related("cohort").filter(pk=upload_id).first()
-    if upload is None or upload.state != EnrolmentImport.State.VALIDATING:
+    upload = Upload.objects.select_related("cohort").filter(pk=upload_id).first()
+    if upload is None or upload.state != Upload.State.VALIDATING:
         return
-    EnrolmentImport.objects.filter(pk=upload.pk).update(started_at=timezone.now())
+    Upload.objects.filter(pk=upload.pk).update(started_at=timezone.now())
     try:
         _validate(upload)
     except Exception as error:  # noqa: BLE001 - every failure ends in FAILED with a reason
-        import_fail(upload_id=upload.pk, reason=_failure_reason(error, applying=False))
+        upload_fail(upload_id=upload.pk, reason=_failure_reason(error, applying=False))
 
 
-def _validate(upload: EnrolmentImport) -> None:
+def _validate(upload: Upload) -> None:
     if refusal := size_refusal(upload.file.size):
         raise SpreadsheetError(refusal)
     with upload.file.open("rb") as fh:
         rows = read_rows(fh.read(), upload.original_name)
-    EnrolmentImport.objects.filter(pk=upload.pk).update(total_rows=len(rows), processed_rows=0)
-    outcomes = rows_validate(cohort=upload.cohort, rows=rows, progress=_reporter(upload.pk, weight=0.5))
+    Upload.objects.filter(pk=upload.pk).update(total_rows=len(rows), processed_rows=0)
+    outcomes = rows_check(cohort=upload.cohort, rows=rows, progress=_reporter(upload.pk, weight=0.5))
     with transaction.atomic():
-        if not _locked_in_state(upload.pk, EnrolmentImport.State.VALIDATING):
+        if not _locked_in_state(upload.pk, Upload.State.VALIDATING):
             return  # another delivery of the same step finished it meanwhile
-        ImportRow.objects.filter(upload=upload).delete()
+        UploadRow.objects.filter(upload=upload).delete()
         report, done = _reporter(upload.pk, offset=len(rows) // 2, weight=0.5), 0
         for chunk in _chunks(outcomes, CHUNK):
             done += len(chunk)
             report(done)
-            ImportRow.objects.bulk_create(
-                ImportRow(upload=upload, row_number=o.row.number, nip=o.nip or o.row.nip[:30], full_name=o.row.full_name[:150],
+            UploadRow.objects.bulk_create(
+                UploadRow(upload=upload, row_number=o.row.number, nip=o.nip or o.row.nip[:30], full_name=o.row.full_name[:150],
                           email=o.email[:320], instansi=o.row.instansi[:200], jabatan=o.row.jabatan[:200],
                           outcome=o.outcome, message=o.message[:300], user_id=o.user_id)
                 for o in chunk
             )  # fmt: skip
-        EnrolmentImport.objects.filter(pk=upload.pk).update(
-            state=EnrolmentImport.State.READY, processed_rows=len(rows), counts=_count(outcomes)
+        Upload.objects.filter(pk=upload.pk).update(
+            state=Upload.State.READY, processed_rows=len(rows), counts=_count(outcomes)
         )
 
 
 def _locked_in_state(upload_id: int, state: str) -> bool:
     """Lock the upload's row (until the transaction ends) and tell whether it is still in ``state``."""
-    locked = EnrolmentImport.objects.select_for_update().filter(pk=upload_id, state=state)
+    locked = Upload.objects.select_for_update().filter(pk=upload_id, state=state)
     return locked.values_list("pk", flat=True).first() is not None
 
 
@@ -429,20 +427,20 @@ def _failure_reason(error: Exception, *, applying: bool) -> str:
     )
 
 
-def import_fail(*, upload_id: int, reason: str) -> bool:
+def upload_fail(*, upload_id: int, reason: str) -> bool:
     """Mark an upload that is being checked or applied as failed, with the reason the organiser
     reads; they may upload a file again. One that is ready or applied is left alone. Returns
     whether it was marked. Safe to repeat."""
-    updated = EnrolmentImport.objects.filter(
-        pk=upload_id, state__in=[EnrolmentImport.State.VALIDATING, EnrolmentImport.State.APPLYING]
-    ).update(state=EnrolmentImport.State.FAILED, error=reason)
+    updated = Upload.objects.filter(pk=upload_id, state__in=[Upload.State.VALIDATING, Upload.State.APPLYING]).update(
+        state=Upload.State.FAILED, error=reason
+    )
     return bool(updated)
 
 
-def import_give_up(*, upload_id: int) -> None:
+def upload_give_up(*, upload_id: int) -> None:
     """Fail an upload whose step stopped its worker as often as allowed (killed for memory, say):
     it is not tried again (see literasi.celery.BoundedDeliveryTask)."""
-    import_fail(
+    upload_fail(
         upload_id=upload_id,
         reason=_(
             "Working on this file stopped the worker %(times)d times (it probably needs more memory than "
@@ -453,28 +451,28 @@ def import_give_up(*, upload_id: int) -> None:
     )
 
 
-def _count(outcomes: list[Outcome]) -> dict[str, int]:
-    counts = dict.fromkeys(ImportRow.Outcome.values, 0)
+def _count(outcomes: list[CheckedRow]) -> dict[str, int]:
+    counts = dict.fromkeys(UploadRow.Outcome.values, 0)
     for o in outcomes:
         counts[o.outcome] += 1
     return counts
 
 
-def import_confirm(*, upload: EnrolmentImport, actor: User) -> None:
+def upload_confirm(*, upload: Upload, actor: User) -> None:
     """Ask for a checked upload to be applied (in the background, batch queue). Safe to repeat.
 
-    As for ``import_create``, a broker that is away never fails the request: the sweep enqueues it.
+    As for ``upload_create``, a broker that is away never fails the request: the sweep enqueues it.
     """
     _require_manager(actor, upload.cohort.province_id)
-    updated = EnrolmentImport.objects.filter(pk=upload.pk, state=EnrolmentImport.State.READY).update(
-        state=EnrolmentImport.State.APPLYING, processed_rows=0, confirmed_by=actor, enqueued_at=None, started_at=None
+    updated = Upload.objects.filter(pk=upload.pk, state=Upload.State.READY).update(
+        state=Upload.State.APPLYING, processed_rows=0, confirmed_by=actor, enqueued_at=None, started_at=None
     )
     if updated:
         _reporter(upload.pk)(0)
-        transaction.on_commit(lambda: import_enqueue(upload_id=upload.pk))
+        transaction.on_commit(lambda: upload_enqueue(upload_id=upload.pk))
 
 
-def import_apply(*, upload_id: int, actor_id: int) -> None:
+def upload_apply(*, upload_id: int, actor_id: int) -> None:
     """Enrol the valid rows of a confirmed upload, all in one transaction.
 
     The rows are checked again inside the transaction (someone may have enrolled meanwhile, or
@@ -484,17 +482,17 @@ def import_apply(*, upload_id: int, actor_id: int) -> None:
     commit. Any failure (the time limit included) rolls everything back and ends the upload
     FAILED with the reason.
     """
-    upload = EnrolmentImport.objects.filter(pk=upload_id).first()
-    if upload is None or upload.state != EnrolmentImport.State.APPLYING:
+    upload = Upload.objects.filter(pk=upload_id).first()
+    if upload is None or upload.state != Upload.State.APPLYING:
         return
-    EnrolmentImport.objects.filter(pk=upload.pk).update(started_at=timezone.now())
+    Upload.objects.filter(pk=upload.pk).update(started_at=timezone.now())
     try:
         _apply(upload, actor_id)
     except Exception as error:  # noqa: BLE001 - every failure ends in FAILED with a reason
-        import_fail(upload_id=upload.pk, reason=_failure_reason(error, applying=True))
+        upload_fail(upload_id=upload.pk, reason=_failure_reason(error, applying=True))
 
 
-def _apply(upload: EnrolmentImport, actor_id: int) -> None:
+def _apply(upload: Upload, actor_id: int) -> None:
     stored = list(upload.rows.all())
     rows = [
         Row(
@@ -504,19 +502,19 @@ def _apply(upload: EnrolmentImport, actor_id: int) -> None:
     ]
     with transaction.atomic():
         cohort = Cohort.objects.select_for_update().get(pk=upload.cohort_id)  # one apply per cohort at a time
-        if not _locked_in_state(upload.pk, EnrolmentImport.State.APPLYING):
+        if not _locked_in_state(upload.pk, Upload.State.APPLYING):
             return  # another delivery of the same step applied it meanwhile
-        outcomes = rows_validate(cohort=cohort, rows=rows, progress=_reporter(upload.pk, weight=0.5))
+        outcomes = rows_check(cohort=cohort, rows=rows, progress=_reporter(upload.pk, weight=0.5))
         _enrol(cohort=cohort, outcomes=outcomes, actor_id=actor_id, upload=upload)
         _record_outcomes(stored, outcomes)
         _reporter(upload.pk)(len(rows))
-        EnrolmentImport.objects.filter(pk=upload.pk).update(
-            state=EnrolmentImport.State.APPLIED, applied_at=timezone.now(), processed_rows=len(rows),
+        Upload.objects.filter(pk=upload.pk).update(
+            state=Upload.State.APPLIED, applied_at=timezone.now(), processed_rows=len(rows),
             counts=_count(outcomes),
         )  # fmt: skip
 
 
-def _record_outcomes(stored: list[ImportRow], outcomes: list[Outcome]) -> None:
+def _record_outcomes(stored: list[UploadRow], outcomes: list[CheckedRow]) -> None:
     """Write on each row what applying did to it: the account it was enrolled with, or why it
     was refused where that differs from the preview (the cohort filled up meanwhile, say)."""
     by_number = {o.row.number: o for o in outcomes}
@@ -533,8 +531,8 @@ def _record_outcomes(stored: list[ImportRow], outcomes: list[Outcome]) -> None:
     # finds it by its (unique) email. The few others are updated one by one, in bulk.
     account = User.objects.filter(email=OuterRef("email")).values("pk")
     for chunk in _chunks(new_accounts, CHUNK):
-        ImportRow.objects.filter(pk__in=chunk).update(user=Subquery(account))
-    ImportRow.objects.bulk_update(changed, ["outcome", "message", "user"], batch_size=100)
+        UploadRow.objects.filter(pk__in=chunk).update(user=Subquery(account))
+    UploadRow.objects.bulk_update(changed, ["outcome", "message", "user"], batch_size=100)
 
 
 def uploads_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
@@ -549,13 +547,11 @@ def uploads_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     - invitations not sent are enqueued again (``invitations_sweep``).
     """
     now = now or timezone.now()
-    in_progress = EnrolmentImport.objects.filter(
-        state__in=[EnrolmentImport.State.VALIDATING, EnrolmentImport.State.APPLYING]
-    )
+    in_progress = Upload.objects.filter(state__in=[Upload.State.VALIDATING, Upload.State.APPLYING])
     stuck_since = now - dt.timedelta(seconds=settings.CELERY_BATCH_TIME_LIMIT) - STUCK_MARGIN
     failed = 0
     for upload_id in in_progress.filter(started_at__lt=stuck_since).values_list("pk", flat=True)[:1000]:
-        failed += import_fail(
+        failed += upload_fail(
             upload_id=upload_id,
             reason=_(
                 "Work on this file stopped without finishing (the worker was interrupted or ran out of time); "
@@ -567,17 +563,17 @@ def uploads_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     )
     enqueued = 0
     for upload_id in waiting.values_list("pk", flat=True)[:1000]:
-        if not import_enqueue(upload_id=upload_id):
+        if not upload_enqueue(upload_id=upload_id):
             break  # the broker is still away: try again at the next sweep
         enqueued += 1
     return {"failed": failed, "enqueued": enqueued, **invitations_sweep(now=now)}
 
 
-def _enrol(*, cohort: Cohort, outcomes: list[Outcome], actor_id: int, upload: EnrolmentImport | None) -> None:
+def _enrol(*, cohort: Cohort, outcomes: list[CheckedRow], actor_id: int, upload: Upload | None) -> None:
     """Create the accounts and enrolments the outcomes call for, and their invitations (an outbox
     written in the same transaction, handed to the broker after the commit)."""
     now = timezone.now()
-    new = [o for o in outcomes if o.outcome == ImportRow.Outcome.NEW]
+    new = [o for o in outcomes if o.outcome == UploadRow.Outcome.NEW]
     users = []
     for o in new:
         user = User(
@@ -594,7 +590,7 @@ def _enrol(*, cohort: Cohort, outcomes: list[Outcome], actor_id: int, upload: En
     for o, user in zip(new, users, strict=True):
         o.user_id = user.pk
 
-    linked = [o for o in outcomes if o.outcome == ImportRow.Outcome.LINKED]
+    linked = [o for o in outcomes if o.outcome == UploadRow.Outcome.LINKED]
     # Linked learners with an enrolment in the course (self-enrolled, or removed from a cohort)
     # keep it, and its progress; the others get one.
     attach = [o.enrolment_id for o in linked if o.enrolment_id is not None]
@@ -631,15 +627,15 @@ def _enrol(*, cohort: Cohort, outcomes: list[Outcome], actor_id: int, upload: En
 
 @transaction.atomic
 def participant_add(*, cohort: Cohort, actor: User, email: str, full_name: str = "", nip: str = "",
-                    instansi: str = "", jabatan: str = "") -> Outcome:  # fmt: skip
+                    instansi: str = "", jabatan: str = "") -> CheckedRow:  # fmt: skip
     """Enrol one person by hand, under the same rules as an upload row (Refusal with the row's error)."""
     _require_manager(actor, cohort.province_id)
     cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
     row = Row(number=1, nip=nip, full_name=full_name, email=email, instansi=instansi, jabatan=jabatan)
-    outcome = rows_validate(cohort=cohort, rows=[row])[0]
-    if outcome.outcome == ImportRow.Outcome.ERROR:
+    outcome = rows_check(cohort=cohort, rows=[row])[0]
+    if outcome.outcome == UploadRow.Outcome.ERROR:
         raise Refusal(outcome.message)
-    if outcome.outcome == ImportRow.Outcome.ALREADY:
+    if outcome.outcome == UploadRow.Outcome.ALREADY:
         return outcome
     _enrol(cohort=cohort, outcomes=[outcome], actor_id=actor.pk, upload=None)
     return outcome

@@ -14,19 +14,19 @@ class UploadStepTask(BoundedDeliveryTask):
     marked failed with the reason instead of being tried again."""
 
     def give_up(self, upload_id: int, *args: object, **kwargs: object) -> None:
-        services.import_give_up(upload_id=upload_id)
+        services.upload_give_up(upload_id=upload_id)
 
 
 @shared_task(**batch_task_options(base=UploadStepTask))
-def import_validate_task(upload_id: int) -> None:
+def upload_check_task(upload_id: int) -> None:
     """Check an uploaded participant file row by row (nothing is enrolled)."""
-    services.import_validate(upload_id=upload_id)
+    services.upload_check(upload_id=upload_id)
 
 
 @shared_task(**batch_task_options(base=UploadStepTask))
-def import_apply_task(upload_id: int, actor_id: int) -> None:
+def upload_apply_task(upload_id: int, actor_id: int) -> None:
     """Enrol the valid rows of a confirmed upload in one transaction."""
-    services.import_apply(upload_id=upload_id, actor_id=actor_id)
+    services.upload_apply(upload_id=upload_id, actor_id=actor_id)
 
 
 @shared_task(**batch_task_options())

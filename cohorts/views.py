@@ -15,7 +15,7 @@ from literasi.selectors import provinces_managed_by
 
 from . import exports, selectors, services
 from .forms import CohortForm, ParticipantFilterForm, ParticipantForm, UploadForm
-from .models import EnrolmentImport, ImportRow
+from .models import Upload, UploadRow
 from .spreadsheets import size_refusal
 
 
@@ -65,7 +65,7 @@ def cohort_detail(request: HttpRequest, cohort_id: int) -> HttpResponse:
             "upload_form": UploadForm(),
             "participant_form": ParticipantForm(),
             "events": selectors.recent_events(cohort=cohort),
-            "uploads": cohort.imports.select_related("uploaded_by")[:10],
+            "uploads": cohort.uploads.select_related("uploaded_by")[:10],
             "lesson_total": cohort.course.lessons.filter(is_published=True).count(),
         },
     )
@@ -99,35 +99,35 @@ def upload_create(request: HttpRequest, cohort_id: int) -> HttpResponse:
     if refusal := size_refusal(form.cleaned_data["file"].size):
         messages.error(request, refusal)
         return redirect("cohorts:detail", cohort_id=cohort.pk)
-    upload = services.import_create(cohort=cohort, uploaded_by=request.user, file=form.cleaned_data["file"])
+    upload = services.upload_create(cohort=cohort, uploaded_by=request.user, file=form.cleaned_data["file"])
     return redirect("cohorts:upload", upload_id=upload.pk)
 
 
 # What each outcome means on the page: before confirming, what will happen to the row; once
 # applied, what did (the apply checks every row again, so a row may end differently).
-_PREVIEW_LABELS = dict(ImportRow.Outcome.choices)
+_PREVIEW_LABELS = dict(UploadRow.Outcome.choices)
 _APPLIED_LABELS = {
-    ImportRow.Outcome.NEW: _lazy("Enrolled, new account"),
-    ImportRow.Outcome.LINKED: _lazy("Enrolled, existing account"),
-    ImportRow.Outcome.ALREADY: _lazy("Already in this cohort, unchanged"),
-    ImportRow.Outcome.ERROR: _lazy("Not enrolled"),
+    UploadRow.Outcome.NEW: _lazy("Enrolled, new account"),
+    UploadRow.Outcome.LINKED: _lazy("Enrolled, existing account"),
+    UploadRow.Outcome.ALREADY: _lazy("Already in this cohort, unchanged"),
+    UploadRow.Outcome.ERROR: _lazy("Not enrolled"),
 }
 
 
-def _upload_context(request: HttpRequest, upload: EnrolmentImport) -> dict:
+def _upload_context(request: HttpRequest, upload: Upload) -> dict:
     rows = upload.rows.all()
     show = request.GET.get("show", "")
-    if show in ImportRow.Outcome.values:
+    if show in UploadRow.Outcome.values:
         rows = rows.filter(outcome=show)
     done = services.upload_progress(upload=upload)
     percent = round(100 * done / upload.total_rows) if upload.total_rows else 0
     # The rows are shown once checked; the panel polled while checking or applying counts none.
-    shown = upload.state in (EnrolmentImport.State.READY, EnrolmentImport.State.APPLIED)
+    shown = upload.state in (Upload.State.READY, Upload.State.APPLIED)
     page = Paginator(rows, 100).get_page(request.GET.get("page")) if shown else None
-    labels = _APPLIED_LABELS if upload.state == EnrolmentImport.State.APPLIED else _PREVIEW_LABELS
+    labels = _APPLIED_LABELS if upload.state == Upload.State.APPLIED else _PREVIEW_LABELS
     for row in page or ():
         row.label = labels[row.outcome]
-    outcomes = [(value, labels[value], (upload.counts or {}).get(value, 0)) for value in ImportRow.Outcome.values]
+    outcomes = [(value, labels[value], (upload.counts or {}).get(value, 0)) for value in UploadRow.Outcome.values]
     return {"upload": upload, "cohort": upload.cohort, "page": page, "show": show, "outcomes": outcomes,
             "percent": min(percent, 100)}  # fmt: skip
 
@@ -149,7 +149,7 @@ def upload_status(request: HttpRequest, upload_id: int) -> HttpResponse:
 @require_POST
 def upload_confirm(request: HttpRequest, upload_id: int) -> HttpResponse:
     upload = selectors.upload_for(user=request.user, upload_id=upload_id)
-    services.import_confirm(upload=upload, actor=request.user)
+    services.upload_confirm(upload=upload, actor=request.user)
     return redirect("cohorts:upload", upload_id=upload.pk)
 
 
@@ -164,7 +164,7 @@ def participant_add(request: HttpRequest, cohort_id: int) -> HttpResponse:
         except Refusal as refusal:
             messages.error(request, refusal.message)
         else:
-            if outcome.outcome == ImportRow.Outcome.ALREADY:
+            if outcome.outcome == UploadRow.Outcome.ALREADY:
                 messages.info(request, _("%(email)s is already in this cohort.") % {"email": outcome.email})
             else:
                 messages.success(request, _("%(email)s was enrolled.") % {"email": outcome.email})

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from cohorts import services as cohort_services
-from cohorts.models import EnrolmentImport
+from cohorts.models import Upload
 from courses.services import enrolment_create
 from quizzes import services as quiz_services
 
@@ -59,8 +59,8 @@ def platform(learner, organiser_jabar, jabar):
         start_date=dt.date(2026, 12, 1), end_date=dt.date(2026, 12, 31), capacity=10, status="open",
     )  # fmt: skip
     cohort_services.participant_add(cohort=cohort, actor=organiser_jabar, email="baru@contoh.go.id", full_name="Baru")
-    upload = EnrolmentImport.objects.create(cohort=cohort, uploaded_by=organiser_jabar, original_name="peserta.csv",
-                                            state=EnrolmentImport.State.READY, file="imports/peserta.csv")  # fmt: skip
+    upload = Upload.objects.create(cohort=cohort, uploaded_by=organiser_jabar, original_name="peserta.csv",
+                                            state=Upload.State.READY, file="imports/peserta.csv")  # fmt: skip
     return {"course": course, "quiz": quiz, "attempt": attempt, "cohort": cohort, "upload": upload}
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cohorts import services
-from cohorts.models import Cohort, EnrolmentImport
+from cohorts.models import Cohort, Upload
 from courses.models import Course
 
 from ..factories import course_with_lessons
@@ -37,17 +37,17 @@ def csv_file(lines: list[str], name: str = "peserta.csv") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, ("\n".join(["NIP;Nama Lengkap;E-mail;Unit Kerja;Jabatan", *lines])).encode())
 
 
-def upload_and_check(cohort: Cohort, organiser, lines: list[str]) -> EnrolmentImport:
+def upload_and_check(cohort: Cohort, organiser, lines: list[str]) -> Upload:
     """Upload a file and run the check as the batch worker would."""
-    upload = services.import_create(cohort=cohort, uploaded_by=organiser, file=csv_file(lines))
-    services.import_validate(upload_id=upload.pk)
+    upload = services.upload_create(cohort=cohort, uploaded_by=organiser, file=csv_file(lines))
+    services.upload_check(upload_id=upload.pk)
     upload.refresh_from_db()
     return upload
 
 
-def confirm_and_apply(upload: EnrolmentImport, organiser) -> EnrolmentImport:
-    services.import_confirm(upload=upload, actor=organiser)
-    services.import_apply(upload_id=upload.pk, actor_id=organiser.pk)
+def confirm_and_apply(upload: Upload, organiser) -> Upload:
+    services.upload_confirm(upload=upload, actor=organiser)
+    services.upload_apply(upload_id=upload.pk, actor_id=organiser.pk)
     upload.refresh_from_db()
     return upload
 
@@ -57,7 +57,7 @@ def _batch_tasks_run_here(monkeypatch):
     """The batch worker's tasks run in this process; test_worker-style runs cover the broker."""
     from cohorts import tasks
 
-    for task in (tasks.import_validate_task, tasks.import_apply_task, tasks.invitations_send_task):
+    for task in (tasks.upload_check_task, tasks.upload_apply_task, tasks.invitations_send_task):
         monkeypatch.setattr(task, "delay", task)
 
 

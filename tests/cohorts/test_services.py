@@ -9,7 +9,7 @@ from django.db import IntegrityError
 from django.utils import translation
 
 from cohorts import services
-from cohorts.models import CohortEvent, ImportRow
+from cohorts.models import CohortEvent, UploadRow
 from courses.models import Enrolment
 from literasi.errors import Refusal
 from literasi.models import User
@@ -112,13 +112,13 @@ def test_a_full_cohort_refuses_the_rows_beyond_its_capacity(organiser_jabar, jab
 
 def test_a_failure_while_applying_leaves_nothing_half_written(cohort_jabar, organiser_jabar, monkeypatch) -> None:
     upload = upload_and_check(cohort_jabar, organiser_jabar, GOOD)
-    services.import_confirm(upload=upload, actor=organiser_jabar)
+    services.upload_confirm(upload=upload, actor=organiser_jabar)
 
     def broken(*args: object, **kwargs: object) -> None:
         raise IntegrityError("disk full, say")
 
     monkeypatch.setattr(CohortEvent.objects, "bulk_create", broken)  # the last step of the apply
-    services.import_apply(upload_id=upload.pk, actor_id=organiser_jabar.pk)
+    services.upload_apply(upload_id=upload.pk, actor_id=organiser_jabar.pk)
     assert not Enrolment.objects.exists()
     assert not User.objects.filter(email__in=["ayu@baliprov.go.id", "bayu@contoh.go.id"]).exists()
     upload.refresh_from_db()
@@ -138,7 +138,7 @@ def test_add_and_remove_one_participant_keeps_progress(cohort_jabar, organiser_j
 
     outcome = services.participant_add(cohort=cohort_jabar, actor=organiser_jabar, email="satu@contoh.go.id",
                                        full_name="Satu Orang")  # fmt: skip
-    assert outcome.outcome == ImportRow.Outcome.NEW
+    assert outcome.outcome == UploadRow.Outcome.NEW
     enrolment = Enrolment.objects.get(user__email="satu@contoh.go.id")
     lesson_complete(enrolment=enrolment, lesson_id=cohort_jabar.course.lessons.first().pk)
     assert services.participant_remove(cohort=cohort_jabar, actor=organiser_jabar, learner_id=enrolment.user_id)

@@ -14,7 +14,7 @@ from django.db import OperationalError
 from django.utils import timezone, translation
 
 from cohorts import services, tasks
-from cohorts.models import EnrolmentImport, Invitation
+from cohorts.models import Invitation, Upload
 from courses.models import Enrolment
 from literasi.models import User
 
@@ -24,9 +24,9 @@ from .hostile_files import nul_byte_csv
 pytestmark = pytest.mark.django_db
 
 
-def upload_file(cohort, organiser, data: bytes, name: str) -> EnrolmentImport:
-    upload = services.import_create(cohort=cohort, uploaded_by=organiser, file=SimpleUploadedFile(name, data))
-    services.import_validate(upload_id=upload.pk)
+def upload_file(cohort, organiser, data: bytes, name: str) -> Upload:
+    upload = services.upload_create(cohort=cohort, uploaded_by=organiser, file=SimpleUploadedFile(name, data))
+    services.upload_check(upload_id=upload.pk)
     upload.refresh_from_db()
     return upload
 
@@ -45,7 +45,7 @@ def test_an_unusable_file_fails_with_its_reason_the_page_stops_polling_and_anoth
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/penyelenggara/angkatan/{cohort_jabar.pk}/unggah/", {"file": csv_file(GOOD_CSV)})
     assert response.status_code == 302
-    assert EnrolmentImport.objects.latest("pk").state == "ready"
+    assert Upload.objects.latest("pk").state == "ready"
 
 
 @pytest.mark.parametrize(
@@ -70,10 +70,10 @@ def test_whatever_stops_the_check_ends_it_failed_with_a_reason(
 
 
 def test_a_file_gone_from_storage_fails_the_check(organiser_jabar, cohort_jabar) -> None:
-    upload = services.import_create(cohort=cohort_jabar, uploaded_by=organiser_jabar, file=csv_file(GOOD_CSV))
+    upload = services.upload_create(cohort=cohort_jabar, uploaded_by=organiser_jabar, file=csv_file(GOOD_CSV))
     upload.file.delete(save=False)
     with translation.override("id"):
-        services.import_validate(upload_id=upload.pk)
+        services.upload_check(upload_id=upload.pk)
     upload.refresh_from_db()
     assert upload.state == "failed" and "kesalahan pada sistem kami" in upload.error
 
@@ -82,7 +82,7 @@ def test_the_time_limit_while_applying_rolls_everything_back_and_says_so(
     monkeypatch, organiser_jabar, cohort_jabar
 ) -> None:
     upload = upload_and_check(cohort_jabar, organiser_jabar, GOOD_CSV)
-    services.import_confirm(upload=upload, actor=organiser_jabar)
+    services.upload_confirm(upload=upload, actor=organiser_jabar)
     real = services._record_outcomes
 
     def then_time_is_up(*args: object) -> None:  # the very end of the transaction
@@ -91,7 +91,7 @@ def test_the_time_limit_while_applying_rolls_everything_back_and_says_so(
 
     monkeypatch.setattr(services, "_record_outcomes", then_time_is_up)
     with translation.override("id"):
-        services.import_apply(upload_id=upload.pk, actor_id=organiser_jabar.pk)
+        services.upload_apply(upload_id=upload.pk, actor_id=organiser_jabar.pk)
     upload.refresh_from_db()
     assert upload.state == "failed" and "Pendaftaran peserta berlangsung melebihi batas waktu" in upload.error
     assert not Enrolment.objects.exists() and not Invitation.objects.exists()
@@ -100,18 +100,18 @@ def test_the_time_limit_while_applying_rolls_everything_back_and_says_so(
 
 
 def test_the_sweep_fails_an_upload_left_running_past_its_time_limit(settings, organiser_jabar, cohort_jabar) -> None:
-    running = services.import_create(cohort=cohort_jabar, uploaded_by=organiser_jabar, file=csv_file(GOOD_CSV))
-    stuck = services.import_create(cohort=cohort_jabar, uploaded_by=organiser_jabar, file=csv_file(GOOD_CSV))
+    running = services.upload_create(cohort=cohort_jabar, uploaded_by=organiser_jabar, file=csv_file(GOOD_CSV))
+    stuck = services.upload_create(cohort=cohort_jabar, uploaded_by=organiser_jabar, file=csv_file(GOOD_CSV))
     ready = upload_and_check(cohort_jabar, organiser_jabar, GOOD_CSV)
     now = timezone.now()
     limit = dt.timedelta(seconds=settings.CELERY_BATCH_TIME_LIMIT) + services.STUCK_MARGIN
-    EnrolmentImport.objects.filter(pk=running.pk).update(started_at=now - limit + dt.timedelta(minutes=1))
-    EnrolmentImport.objects.filter(pk__in=[stuck.pk, ready.pk]).update(started_at=now - limit - dt.timedelta(minutes=1))
+    Upload.objects.filter(pk=running.pk).update(started_at=now - limit + dt.timedelta(minutes=1))
+    Upload.objects.filter(pk__in=[stuck.pk, ready.pk]).update(started_at=now - limit - dt.timedelta(minutes=1))
     with translation.override("id"):
         assert services.uploads_sweep(now=now)["failed"] == 1
-    states = dict(EnrolmentImport.objects.values_list("pk", "state"))
+    states = dict(Upload.objects.values_list("pk", "state"))
     assert (states[running.pk], states[stuck.pk], states[ready.pk]) == ("validating", "failed", "ready")
-    assert "berhenti sebelum selesai" in EnrolmentImport.objects.get(pk=stuck.pk).error
+    assert "berhenti sebelum selesai" in Upload.objects.get(pk=stuck.pk).error
 
 
 def test_after_applying_each_row_shows_what_happened_not_what_was_predicted(
@@ -133,8 +133,8 @@ def test_after_applying_each_row_shows_what_happened_not_what_was_predicted(
 
 
 def test_a_task_delivered_too_often_is_given_up_and_its_upload_failed(organiser_jabar, cohort_jabar) -> None:
-    upload = services.import_create(cohort=cohort_jabar, uploaded_by=organiser_jabar, file=csv_file(GOOD_CSV))
-    task = tasks.import_validate_task
+    upload = services.upload_create(cohort=cohort_jabar, uploaded_by=organiser_jabar, file=csv_file(GOOD_CSV))
+    task = tasks.upload_check_task
     task.before_start("same-message", (upload.pk,), {})  # first delivery: runs
     task.before_start("same-message", (upload.pk,), {})  # redelivered once: runs
     with translation.override("id"), pytest.raises(Ignore):
@@ -150,7 +150,7 @@ class Broker:
     """Takes the broker away and brings it back; while it is there, the batch tasks run in this
     process, as the worker would run them."""
 
-    TASKS = (tasks.import_validate_task, tasks.import_apply_task, tasks.invitations_send_task)
+    TASKS = (tasks.upload_check_task, tasks.upload_apply_task, tasks.invitations_send_task)
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.monkeypatch = monkeypatch
@@ -180,7 +180,7 @@ def test_with_the_broker_away_uploads_confirmations_and_invitations_wait_for_the
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/penyelenggara/angkatan/{cohort_jabar.pk}/unggah/", {"file": csv_file(GOOD_CSV)})
     assert response.status_code == 302
-    upload = EnrolmentImport.objects.get()
+    upload = Upload.objects.get()
     assert (upload.state, upload.enqueued_at) == ("validating", None)
 
     broker.back()
@@ -197,7 +197,7 @@ def test_with_the_broker_away_uploads_confirmations_and_invitations_wait_for_the
     assert (upload.state, upload.enqueued_at, upload.confirmed_by) == ("applying", None, organiser_jabar)
     with django_capture_on_commit_callbacks(execute=True):
         assert services.uploads_sweep()["enqueued"] == 0  # still away: nothing lost, nothing marked
-    assert EnrolmentImport.objects.get().enqueued_at is None
+    assert Upload.objects.get().enqueued_at is None
 
     broker.back()
     with django_capture_on_commit_callbacks(execute=True):
@@ -212,10 +212,10 @@ def test_invitations_not_handed_to_the_broker_are_sent_by_the_sweep_once(
     organiser_jabar, cohort_jabar, broker, django_capture_on_commit_callbacks
 ) -> None:
     upload = upload_and_check(cohort_jabar, organiser_jabar, GOOD_CSV)
-    services.import_confirm(upload=upload, actor=organiser_jabar)
+    services.upload_confirm(upload=upload, actor=organiser_jabar)
     broker.away()
     with django_capture_on_commit_callbacks(execute=True):
-        services.import_apply(upload_id=upload.pk, actor_id=organiser_jabar.pk)  # as the worker would
+        services.upload_apply(upload_id=upload.pk, actor_id=organiser_jabar.pk)  # as the worker would
     assert Invitation.objects.filter(sent_at=None, enqueued_at=None).count() == 2 and not mail.outbox
 
     broker.back()

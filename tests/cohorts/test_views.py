@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from cohorts import services
-from cohorts.models import Cohort, EnrolmentImport
+from cohorts.models import Cohort, Upload
 from courses.models import Enrolment
 from literasi.errors import Refusal
 
@@ -18,7 +18,7 @@ from .conftest import GOOD_CSV, csv_file, upload_and_check
 pytestmark = pytest.mark.django_db
 
 
-def urls_of(cohort: Cohort, upload: EnrolmentImport, learner_id: int) -> list[tuple[str, str]]:
+def urls_of(cohort: Cohort, upload: Upload, learner_id: int) -> list[tuple[str, str]]:
     return [
         ("get", f"/penyelenggara/angkatan/{cohort.pk}/"),
         ("get", f"/penyelenggara/angkatan/{cohort.pk}/ekspor.csv"),
@@ -49,7 +49,7 @@ def test_an_organiser_of_jawa_barat_cannot_reach_a_cohort_of_bali_by_any_url(
     assert Enrolment.objects.filter(cohort=cohort_bali).count() == 1  # nobody added or removed
     upload.refresh_from_db()
     assert upload.state == "ready"  # not confirmed by the intruders
-    assert not EnrolmentImport.objects.filter(uploaded_by=organiser_jabar).exists()
+    assert not Upload.objects.filter(uploaded_by=organiser_jabar).exists()
 
 
 def test_the_national_admin_reaches_every_province(client, national_admin, cohort_bali) -> None:
@@ -76,7 +76,7 @@ def test_upload_preview_confirm_and_see_the_participants(client, organiser_jabar
     client.force_login(organiser_jabar)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/penyelenggara/angkatan/{cohort_jabar.pk}/unggah/", {"file": csv_file(GOOD_CSV)})
-    upload = EnrolmentImport.objects.get()
+    upload = Upload.objects.get()
     assert response["Location"] == f"/penyelenggara/unggahan/{upload.pk}/"
     html = client.get(response["Location"]).content.decode()
     assert "Akun baru" in html and "Konfirmasi dan daftarkan" in html and "Ni Luh Putu Ayu" in html

@@ -13,7 +13,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cohorts import services, tasks
-from cohorts.models import EnrolmentImport, Invitation
+from cohorts.models import Invitation, Upload
 from courses.services import enrolment_create
 from quizzes import services as quiz_services
 from quizzes.models import Attempt
@@ -43,11 +43,11 @@ def _empty_queues(transactional_db) -> None:
     app.control.purge()
 
 
-def upload(cohort, organiser, data: bytes, name: str) -> EnrolmentImport:
-    return services.import_create(cohort=cohort, uploaded_by=organiser, file=SimpleUploadedFile(name, data))
+def upload(cohort, organiser, data: bytes, name: str) -> Upload:
+    return services.upload_create(cohort=cohort, uploaded_by=organiser, file=SimpleUploadedFile(name, data))
 
 
-def state(upload: EnrolmentImport) -> str:
+def state(upload: Upload) -> str:
     upload.refresh_from_db()
     return upload.state
 
@@ -72,7 +72,7 @@ def test_each_hostile_file_ends_failed_with_its_message_in_a_worker_that_stays_s
         started = time.monotonic()
         uploads = {label: upload(cohort_jabar, organiser_jabar, *build()) for label, (build, _) in HOSTILE.items()}
         wait_until(
-            lambda: not EnrolmentImport.objects.filter(state="validating").exists(),
+            lambda: not Upload.objects.filter(state="validating").exists(),
             timeout=120,
             message="hostile files still being checked",
         )
@@ -95,11 +95,11 @@ def test_an_upload_that_kills_its_worker_twice_ends_failed_with_a_message(organi
 
 def test_an_upload_over_the_time_limit_ends_failed_with_a_message(monkeypatch, organiser_jabar, cohort_jabar) -> None:
     with running_worker(queues="batch", concurrency=1, extra_args=HOOKS, env={"LITERASI_TEST_READ": "sleep:20"}) as w:
-        monkeypatch.setattr(tasks.import_validate_task, "delay", lambda upload_id: None)
+        monkeypatch.setattr(tasks.upload_check_task, "delay", lambda upload_id: None)
         slow = upload(cohort_jabar, organiser_jabar, csv_file(GOOD_CSV).read(), "lambat.csv")
-        # Sent as import_enqueue sends it, with a soft time limit of one second (which travels
+        # Sent as upload_enqueue sends it, with a soft time limit of one second (which travels
         # with the message) instead of fifteen minutes.
-        tasks.import_validate_task.apply_async(args=[slow.pk], soft_time_limit=1)
+        tasks.upload_check_task.apply_async(args=[slow.pk], soft_time_limit=1)
         wait_until(lambda: state(slow) != "validating", timeout=60, message="the upload is still being checked")
         log = w.output()
     assert slow.state == "failed" and "melebihi batas waktu" in slow.error, log
@@ -128,7 +128,7 @@ def test_on_the_default_setup_a_quiz_is_graded_while_imports_run(tmp_path, organ
             )
         imports = [upload(cohort_jabar, organiser_jabar, csv_file(GOOD_CSV).read(), f"{n}.csv") for n in range(3)]
         wait_until(
-            lambda: EnrolmentImport.objects.filter(started_at__isnull=False).exists(),
+            lambda: Upload.objects.filter(started_at__isnull=False).exists(),
             timeout=30,
             message="no import was started",
         )
@@ -139,11 +139,9 @@ def test_on_the_default_setup_a_quiz_is_graded_while_imports_run(tmp_path, organ
             timeout=60,
             message="the quiz was not graded while imports ran",
         )
-        assert EnrolmentImport.objects.filter(pk__in=[i.pk for i in imports], state="validating").count() == 3
+        assert Upload.objects.filter(pk__in=[i.pk for i in imports], state="validating").count() == 3
         gate.touch()
-        wait_until(
-            lambda: EnrolmentImport.objects.filter(state="ready").count() == 3, timeout=60, message="imports stuck"
-        )
+        wait_until(lambda: Upload.objects.filter(state="ready").count() == 3, timeout=60, message="imports stuck")
 
 
 @pytest.mark.redis
@@ -170,7 +168,7 @@ def test_with_redis_stopped_requests_answer_and_the_work_is_done_once_it_is_back
             cohort_url = f"/penyelenggara/angkatan/{cohort_jabar.pk}"
             response = timed("upload", lambda: client.post(f"{cohort_url}/unggah/", {"file": csv_file(GOOD_CSV)}))
             assert response.status_code == 302
-            waiting = EnrolmentImport.objects.get()
+            waiting = Upload.objects.get()
             assert (waiting.state, waiting.enqueued_at) == ("validating", None)
             response = timed(
                 "invitation",

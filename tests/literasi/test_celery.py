@@ -58,10 +58,10 @@ def test_without_the_cache_a_message_still_runs(monkeypatch) -> None:
 
 
 def test_batch_tasks_get_the_policy_and_their_limits(settings) -> None:
-    from cohorts.tasks import import_apply_task, import_validate_task, invitations_send_task
+    from cohorts.tasks import invitations_send_task, upload_apply_task, upload_check_task
     from quizzes.tasks import quiz_regrade
 
-    for task in (import_validate_task, import_apply_task, invitations_send_task, quiz_regrade):
+    for task in (upload_check_task, upload_apply_task, invitations_send_task, quiz_regrade):
         assert isinstance(task, BoundedDeliveryTask), task.name
         assert (task.queue, task.soft_time_limit, task.time_limit) == (
             "batch", settings.CELERY_BATCH_SOFT_TIME_LIMIT, settings.CELERY_BATCH_TIME_LIMIT)  # fmt: skip

@@ -1,7 +1,7 @@
 """Bulk enrolment of a 10,000-row file: checked and applied, beside a bare bulk insert of the
 same rows.
 
-    make bench-import      (or: .venv/bin/python bench/enrolment_import.py [--rows 10000])
+    make bench-upload      (or: .venv/bin/python bench/uploads.py [--rows 10000])
 
 On the configured database (PostgreSQL when it answers here), in a database of its own, with
 production settings. The file is a semicolon-separated CSV with valid, distinct NIPs and emails,
@@ -51,7 +51,7 @@ def main() -> None:
 
     # The benchmark runs each step itself, timed; the services would also queue them for a
     # worker (on the shared broker, where a developer's worker could pick them up).
-    tasks.import_validate_task.delay = tasks.import_apply_task.delay = lambda *args, **kwargs: None
+    tasks.upload_check_task.delay = tasks.upload_apply_task.delay = lambda *args, **kwargs: None
 
     stamp = time.time_ns()
     seen, lines = set(), ["NIP;Nama Lengkap;E-mail;Unit Kerja;Jabatan"]
@@ -92,15 +92,15 @@ def main() -> None:
         transaction.set_rollback(True)
 
     start = time.monotonic()
-    upload = services.import_create(
+    upload = services.upload_create(
         cohort=cohort, uploaded_by=admin, file=SimpleUploadedFile("peserta.csv", data, content_type="text/csv")
     )
-    services.import_validate(upload_id=upload.pk)
+    services.upload_check(upload_id=upload.pk)
     checked = time.monotonic() - start
     upload.refresh_from_db()
     assert upload.counts == {"new": args.rows, "linked": 0, "already": 0, "error": 0}, upload.counts
-    services.import_confirm(upload=upload, actor=admin)
-    services.import_apply(upload_id=upload.pk, actor_id=admin.pk)
+    services.upload_confirm(upload=upload, actor=admin)
+    services.upload_apply(upload_id=upload.pk, actor_id=admin.pk)
     total = time.monotonic() - start
     enrolled = Enrolment.objects.filter(cohort=cohort).count()
 
