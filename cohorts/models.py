@@ -17,8 +17,12 @@ class Cohort(models.Model):
         OPEN = "open", _("Open")
         CLOSED = "closed", _("Closed")
 
-    province = models.ForeignKey("literasi.Province", on_delete=models.PROTECT, related_name="cohorts")
-    course = models.ForeignKey("courses.Course", on_delete=models.PROTECT, related_name="cohorts")
+    province = models.ForeignKey(
+        "literasi.Province", on_delete=models.PROTECT, related_name="cohorts", verbose_name=_("province")
+    )
+    course = models.ForeignKey(
+        "courses.Course", on_delete=models.PROTECT, related_name="cohorts", verbose_name=_("course")
+    )
     name = models.CharField(_("name"), max_length=200)
     year = models.PositiveSmallIntegerField(_("year"))
     sequence = models.PositiveIntegerField(_("cohort number"), help_text=_("Per province, course and year."))
@@ -26,8 +30,10 @@ class Cohort(models.Model):
     end_date = models.DateField(_("end date"))
     capacity = models.PositiveIntegerField(_("capacity"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["-year", "-sequence"]
@@ -59,22 +65,29 @@ class Upload(models.Model):
         APPLIED = "applied", _("Applied")
         FAILED = "failed", _("Could not be read")
 
-    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="uploads")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(default=timezone.now)
-    file = models.FileField(upload_to="imports/%Y/%m/")
-    original_name = models.CharField(max_length=255)
-    state = models.CharField(max_length=12, choices=State.choices, default=State.VALIDATING)
-    total_rows = models.PositiveIntegerField(default=0)
-    processed_rows = models.PositiveIntegerField(default=0)
-    counts = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
-    applied_at = models.DateTimeField(null=True, blank=True)
-    confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="uploads", verbose_name=_("cohort"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
     )
-    enqueued_at = models.DateTimeField(null=True, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
+    uploaded_at = models.DateTimeField(default=timezone.now, verbose_name=_("uploaded at"))
+    file = models.FileField(upload_to="imports/%Y/%m/", verbose_name=_("file"))
+    original_name = models.CharField(max_length=255, verbose_name=_("file name"))
+    state = models.CharField(max_length=12, choices=State.choices, default=State.VALIDATING, verbose_name=_("status"))
+    total_rows = models.PositiveIntegerField(default=0, verbose_name=_("rows"))
+    processed_rows = models.PositiveIntegerField(default=0, verbose_name=_("rows processed"))
+    counts = models.JSONField(default=dict, blank=True, verbose_name=_("counts per outcome"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    applied_at = models.DateTimeField(null=True, blank=True, verbose_name=_("applied at"))
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+    enqueued_at = models.DateTimeField(null=True, blank=True, verbose_name=_("queued at"))
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
 
     class Meta:
         ordering = ["-uploaded_at"]
@@ -101,16 +114,18 @@ class UploadRow(models.Model):
         ALREADY = "already", _("Already in this cohort")
         ERROR = "error", _("Error")
 
-    upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="rows")
-    row_number = models.PositiveIntegerField()
-    nip = models.CharField(max_length=30, blank=True)
-    full_name = models.CharField(max_length=150, blank=True)
-    email = models.CharField(max_length=320, blank=True)
-    instansi = models.CharField(max_length=200, blank=True)
-    jabatan = models.CharField(max_length=200, blank=True)
-    outcome = models.CharField(max_length=10, choices=Outcome.choices)
-    message = models.CharField(max_length=300, blank=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="rows", verbose_name=_("upload"))
+    row_number = models.PositiveIntegerField(verbose_name=_("row"))
+    nip = models.CharField(max_length=30, blank=True, verbose_name=_("NIP"))
+    full_name = models.CharField(max_length=150, blank=True, verbose_name=_("full name"))
+    email = models.CharField(max_length=320, blank=True, verbose_name=_("email address"))
+    instansi = models.CharField(max_length=200, blank=True, verbose_name=_("agency (instansi)"))
+    jabatan = models.CharField(max_length=200, blank=True, verbose_name=_("position (jabatan)"))
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, verbose_name=_("outcome"))
+    message = models.CharField(max_length=300, blank=True, verbose_name=_("message"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("account")
+    )
 
     class Meta:
         ordering = ["upload", "row_number"]
@@ -128,12 +143,18 @@ class CohortEvent(models.Model):
         ENROLLED = "enrolled", _("Enrolled")
         REMOVED = "removed", _("Removed")
 
-    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(max_length=10, choices=Action.choices)
-    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    upload = models.ForeignKey(Upload, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="events", verbose_name=_("cohort"))
+    action = models.CharField(max_length=10, choices=Action.choices, verbose_name=_("action"))
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("learner")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("done by")
+    )
+    upload = models.ForeignKey(
+        Upload, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("upload")
+    )
+    at = models.DateTimeField(default=timezone.now, verbose_name=_("time"))
 
     class Meta:
         ordering = ["-at", "-pk"]
@@ -155,13 +176,15 @@ class Invitation(models.Model):
         INVITATION = "invitation", _("New account: a link to set a password")
         ENROLLED = "enrolled", _("Existing account: told they were enrolled")
 
-    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="invitations")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    created_at = models.DateTimeField(default=timezone.now)
-    enqueued_at = models.DateTimeField(null=True, blank=True)
-    enqueue_count = models.PositiveSmallIntegerField(default=0)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("cohort"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("learner")
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=_("kind"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    enqueued_at = models.DateTimeField(null=True, blank=True, verbose_name=_("queued at"))
+    enqueue_count = models.PositiveSmallIntegerField(default=0, verbose_name=_("times queued"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
 
     class Meta:
         ordering = ["pk"]

@@ -37,14 +37,14 @@ class Course(models.Model):
     title = models.CharField(_("title"), max_length=200)
     summary = models.TextField(_("summary"), blank=True)
     description_md = models.TextField(_("description (Markdown)"), blank=True)
-    description_html = models.TextField(editable=False, blank=True)
+    description_html = models.TextField(editable=False, blank=True, verbose_name=_("description (HTML)"))
     pillars = models.JSONField(_("pillars"), default=list, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     enrolment = models.CharField(_("enrolment"), max_length=10, choices=Enrolment.choices, default=Enrolment.OPEN)
     order = models.PositiveIntegerField(_("order"), default=0)
     # Sum of the published lessons' and quizzes' minutes, kept by courses.services.course_refresh_minutes.
     minutes = models.PositiveIntegerField(_("minutes of learning"), default=0, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["order", "title"]
@@ -81,7 +81,7 @@ class ActivityKind(models.TextChoices):
 
 
 class Lesson(models.Model):
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="lessons")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="lessons", verbose_name=_("course"))
     slug = models.SlugField(_("slug"), max_length=100)
     title = models.CharField(_("title"), max_length=200)
     order = models.PositiveIntegerField(_("order"), default=0)
@@ -90,14 +90,14 @@ class Lesson(models.Model):
     minutes = models.PositiveIntegerField(_("estimated minutes"), default=10)
     words = models.PositiveIntegerField(_("words read"), default=0, editable=False)
     body_md = models.TextField(_("body (Markdown)"))
-    body_html = models.TextField(editable=False, blank=True)
+    body_html = models.TextField(editable=False, blank=True, verbose_name=_("body (HTML)"))
     # The body's "## Sumber" section, shown after the activities.
-    sources_html = models.TextField(editable=False, blank=True)
+    sources_html = models.TextField(editable=False, blank=True, verbose_name=_("sources (HTML)"))
     objectives = models.JSONField(_("learning objectives"), default=list, blank=True)
     # [{"kind": ActivityKind, "title", "minutes", "text_html", "items": [...], "discussion_html"}, ...]
     activities = models.JSONField(_("activities"), default=list, blank=True, editable=False)
     is_published = models.BooleanField(_("published"), default=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["course", "order", "pk"]
@@ -130,17 +130,31 @@ class Enrolment(models.Model):
     they had enrolled on their own before the cohort (``origin``): then they only leave the cohort.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolments")
-    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="enrolments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolments", verbose_name=_("learner")
+    )
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("course"))
     province = models.ForeignKey(
-        "literasi.Province", on_delete=models.PROTECT, null=True, blank=True, related_name="enrolments"
+        "literasi.Province",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="enrolments",
+        verbose_name=_("province"),
     )
     enrolled_at = models.DateTimeField(_("enrolled at"), default=timezone.now)
-    last_lesson = models.ForeignKey(Lesson, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    last_lesson = models.ForeignKey(
+        Lesson, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("last lesson")
+    )
     last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     cohort = models.ForeignKey(
-        "cohorts.Cohort", on_delete=models.PROTECT, null=True, blank=True, related_name="enrolments"
+        "cohorts.Cohort",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="enrolments",
+        verbose_name=_("cohort"),
     )
     removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
     # How the learner first got access. A learner who enrolled on their own and was later linked
@@ -165,8 +179,10 @@ class Enrolment(models.Model):
 class LessonProgress(models.Model):
     """A lesson a learner has finished. Kept per learner, so it outlives any enrolment change."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_progress")
-    lesson = models.ForeignKey(Lesson, on_delete=models.PROTECT, related_name="progress")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_progress", verbose_name=_("learner")
+    )
+    lesson = models.ForeignKey(Lesson, on_delete=models.PROTECT, related_name="progress", verbose_name=_("lesson"))
     completed_at = models.DateTimeField(_("completed at"), default=timezone.now)
 
     class Meta:
@@ -185,8 +201,10 @@ class LessonReflection(models.Model):
 
     MAX_LENGTH = 2000
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_reflections")
-    lesson = models.ForeignKey(Lesson, on_delete=models.PROTECT, related_name="reflections")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_reflections", verbose_name=_("learner")
+    )
+    lesson = models.ForeignKey(Lesson, on_delete=models.PROTECT, related_name="reflections", verbose_name=_("lesson"))
     text = models.TextField(_("reflection"), max_length=MAX_LENGTH)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 

@@ -112,8 +112,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 class OrganiserAssignment(models.Model):
     """Makes a user a regional organiser of one province (a user may organise several)."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="organiser_assignments")
-    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="organiser_assignments")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="organiser_assignments", verbose_name=_("user")
+    )
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, related_name="organiser_assignments", verbose_name=_("province")
+    )
     assigned_at = models.DateTimeField(_("assigned at"), default=timezone.now)
     assigned_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("assigned by")

@@ -28,7 +28,7 @@ class Quiz(models.Model):
         AFTER_PASS = "after_pass", _("After passing")
         AFTER_LAST_ATTEMPT = "after_last_attempt", _("After the last attempt")
 
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="quizzes")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="quizzes", verbose_name=_("course"))
     slug = models.SlugField(_("slug"), max_length=100)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.EVALUATION)
     title = models.CharField(_("title"), max_length=200)
@@ -50,8 +50,8 @@ class Quiz(models.Model):
     is_published = models.BooleanField(_("published"), default=True)
     # Raised whenever an option's text or correctness changes (quizzes.services.quiz_key_changed):
     # graders cache the answer key per (quiz, key_version), so a changed key is never read stale.
-    key_version = models.PositiveIntegerField(default=1, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    key_version = models.PositiveIntegerField(default=1, editable=False, verbose_name=_("answer key version"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["course", "order", "pk"]
@@ -80,18 +80,23 @@ class Question(models.Model):
             """The one rule on right options: exactly one, or at least one for multiple answers."""
             return right >= 1 if self == Question.Kind.MULTIPLE else right == 1
 
-    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions")
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions", verbose_name=_("quiz"))
     # The lesson the question assesses: an attempt draws from every lesson (quizzes.services).
     lesson = models.ForeignKey(
-        "courses.Lesson", on_delete=models.SET_NULL, null=True, blank=True, related_name="questions"
+        "courses.Lesson",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="questions",
+        verbose_name=_("lesson"),
     )
     key = models.SlugField(_("key"), max_length=100)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     order = models.PositiveIntegerField(_("order"), default=0)
     text_md = models.TextField(_("question (Markdown)"))
-    text_html = models.TextField(editable=False, blank=True)
+    text_html = models.TextField(editable=False, blank=True, verbose_name=_("text (HTML)"))
     explanation_md = models.TextField(_("explanation (Markdown)"), blank=True)
-    explanation_html = models.TextField(editable=False, blank=True)
+    explanation_html = models.TextField(editable=False, blank=True, verbose_name=_("explanation (HTML)"))
     is_published = models.BooleanField(_("published"), default=True)
 
     class Meta:
@@ -105,7 +110,7 @@ class Question(models.Model):
 
 
 class Option(models.Model):
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options", verbose_name=_("question"))
     position = models.PositiveSmallIntegerField(_("position"))
     text = models.TextField(_("text"))
     is_correct = models.BooleanField(_("correct"), default=False)
@@ -133,29 +138,35 @@ class Attempt(models.Model):
         SUBMITTED = "submitted", _("Being graded")
         GRADED = "graded", _("Graded")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts")
-    quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="attempts")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts", verbose_name=_("learner")
+    )
+    quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="attempts", verbose_name=_("quiz"))
     number = models.PositiveSmallIntegerField(_("attempt number"))
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.IN_PROGRESS)
-    layout = models.JSONField(default=list)
-    answers = models.JSONField(default=dict, blank=True)
+    layout = models.JSONField(default=list, verbose_name=_("question layout"))
+    answers = models.JSONField(default=dict, blank=True, verbose_name=_("answers"))
     started_at = models.DateTimeField(_("started at"), default=timezone.now)
     deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     late = models.BooleanField(_("submitted after the time limit"), default=False)
     graded_at = models.DateTimeField(_("graded at"), null=True, blank=True)
     score = models.PositiveSmallIntegerField(_("score (%)"), null=True, blank=True)
-    correct_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    correct_count = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("correct answers"))
     passed = models.BooleanField(_("passed"), null=True, blank=True)
-    results = models.JSONField(default=dict, blank=True)
+    results = models.JSONField(default=dict, blank=True, verbose_name=_("results per question"))
     # The outbox: set when the grading task was handed to the broker. Attempts submitted while
     # the broker was away keep it empty until the sweep enqueues them.
-    grading_enqueued_at = models.DateTimeField(null=True, blank=True)
+    grading_enqueued_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent for grading at"))
     grading_runs = models.PositiveIntegerField(
-        default=0, help_text=_("How many times a grading task picked this attempt up (diagnostics).")
+        default=0,
+        help_text=_("How many times a grading task picked this attempt up (diagnostics)."),
+        verbose_name=_("grading runs"),
     )
     grade_writes = models.PositiveSmallIntegerField(
-        default=0, help_text=_("How many times a grade was written: once, plus once per regrade.")
+        default=0,
+        help_text=_("How many times a grade was written: once, plus once per regrade."),
+        verbose_name=_("grade writes"),
     )
 
     class Meta:

@@ -1,12 +1,14 @@
 """The interface is Bahasa Indonesia first: a page rendered in Indonesian shows no string that
-has no Indonesian translation."""
+has no Indonesian translation, and every field label and admin column comes from a translation."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+from django.apps import apps
 from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import trans_real
 
 from cohorts import services as cohort_services
@@ -18,6 +20,7 @@ from ..factories import course_with_lessons, quiz_with_questions
 
 pytestmark = pytest.mark.django_db
 
+OUR_APPS = ("literasi", "courses", "quizzes", "cohorts")
 LOOKUPS = ("gettext", "ngettext", "pgettext", "npgettext")
 
 
@@ -104,3 +107,25 @@ def test_national_admin_pages_are_all_indonesian(client, platform, national_admi
              "/admin/literasi/provincemove/", "/admin/literasi/provincemove/add/",
              f"/admin/courses/course/{platform['course'].pk}/change/"]  # fmt: skip
     assert shown_untranslated(client, pages, untranslated) == {}
+
+
+def test_every_field_of_our_models_has_a_translated_name() -> None:
+    """Labels and admin column headers come from field names: an untranslated one shows in English
+    ("Province:", "USER / COURSE / PROVINCE")."""
+    unnamed = []
+    for model in apps.get_models():
+        if model._meta.app_label not in OUR_APPS:
+            continue
+        for field in model._meta.get_fields():
+            if field.auto_created or not hasattr(field, "verbose_name"):
+                continue
+            if not isinstance(field.verbose_name, Promise):
+                unnamed.append(f"{model._meta.label}.{field.name}")
+                continue
+            with translation.override("id"):
+                shown = str(field.verbose_name)
+            with translation.override("en"):
+                english = str(field.verbose_name)
+            if shown == english and english not in trans_real.translation("id")._catalog:
+                unnamed.append(f"{model._meta.label}.{field.name} ({english!r} has no translation)")
+    assert unnamed == []
