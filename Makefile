@@ -8,19 +8,37 @@ export LITERASI_ENV ?= development
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install messages run test lint bench bench-lesson bench-grading bench-upload page-weight makemessages
+.PHONY: install install-production lock messages run test lint bench bench-lesson bench-grading bench-upload page-weight makemessages
 
-install: $(VENV)/.installed messages
+# A development machine (make run, make test) gets requirements-dev.txt: the runtime pins plus
+# the tools and test libraries. A production machine gets requirements.txt only
+# (make install-production). Both files are locks: edit requirements.in or
+# requirements-dev.in, then run make lock.
+install: $(VENV)/.installed
+	@$(MAKE) --no-print-directory messages
 	@mkdir -p var
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install-production:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
-	touch $@
+	@$(MAKE) --no-print-directory messages VENV=$(VENV)
+	@mkdir -p var
 
-# Compiled catalogues are built here, with Babel from PyPI: no system gettext needed.
-messages: $(VENV)/.installed
+# Regenerate both locks from the .in files (newest versions the constraints allow).
+lock:
+	$(VENV)/bin/pip-compile --quiet --upgrade --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.txt requirements.in
+	$(VENV)/bin/pip-compile --quiet --upgrade --strip-extras --no-emit-index-url --no-emit-find-links -o requirements-dev.txt requirements-dev.in
+
+# Compiled catalogues are built here, with Babel from PyPI (a runtime requirement): no system
+# gettext needed.
+messages:
 	@$(VENV)/bin/pybabel --quiet compile --domain django --directory locale --use-fuzzy
 
 # Extracting strings needs GNU gettext (apt-get install gettext); translators only.

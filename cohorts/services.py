@@ -60,7 +60,7 @@ def _reporter(upload_id: int, *, offset: int = 0, weight: float = 1.0) -> Callab
     def report(done: int) -> None:
         try:
             cache.set(_progress_key(upload_id), offset + int(done * weight), PROGRESS_TTL)
-        except Exception:  # noqa: BLE001 - progress is only shown: never fail the work for it
+        except Exception:  # progress is only shown: never fail the work for it
             logger.debug("cannot report the progress of upload %s", upload_id, exc_info=True)
 
     return report
@@ -346,7 +346,7 @@ def upload_enqueue(*, upload_id: int) -> bool:
             upload_check_task.delay(upload_id)
         else:
             upload_apply_task.delay(upload_id, upload["confirmed_by_id"] or upload["uploaded_by_id"])
-    except Exception:  # noqa: BLE001 - any broker failure: the sweep will enqueue it
+    except Exception:  # any broker failure: the sweep will enqueue it
         logger.warning("broker unavailable; upload %s waits for the sweep", upload_id, exc_info=True)
         return False
     Upload.objects.filter(pk=upload_id, state=upload["state"]).update(enqueued_at=timezone.now())
@@ -668,7 +668,7 @@ def invitations_enqueue(*, cohort_id: int) -> bool:
 
     try:
         invitations_send_task.delay(cohort_id)
-    except Exception:  # noqa: BLE001 - any broker failure: the sweep will enqueue them
+    except Exception:  # any broker failure: the sweep will enqueue them
         logger.warning("broker unavailable; invitations of cohort %s wait for the sweep", cohort_id, exc_info=True)
         return False
     Invitation.objects.filter(cohort_id=cohort_id, sent_at__isnull=True).update(

@@ -122,7 +122,7 @@ def _count_delivery(task_id: str) -> int:
     try:
         cache.add(key, 0, timeout=2 * 24 * 3600)  # outlives any redelivery (visibility timeout)
         return cache.incr(key)
-    except Exception:  # noqa: BLE001 - the cache is away: run the task rather than lose it
+    except Exception:  # the cache is away: run the task rather than lose it
         logger.warning("cannot count deliveries of task %s", task_id, exc_info=True)
         return 0
 

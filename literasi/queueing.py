@@ -25,7 +25,7 @@ def publish(task: Task, *args: Any, **options: Any) -> bool:
     to ``apply_async`` (``queue``, ``countdown``...)."""
     try:
         task.apply_async(args=args, retry=False, **options)
-    except Exception:  # noqa: BLE001 - any broker failure: the sweep enqueues it later
+    except Exception:  # any broker failure: the sweep enqueues it later
         logger.warning("broker unavailable: %s%r left for the sweep", task.name, args, exc_info=True)
         return False
     return True
