@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+
 import pytest
 
 from devtools.net import free_port
-from literasi.celery import app
 
-from ..services import RedisServer
+from ..services import RedisServer, broker
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def broker_at(monkeypatch):
-    """Point the app's broker at ``url`` for one test."""
+def broker_at() -> Iterator[Callable[[str], None]]:
+    """Point the app's broker at ``url`` for one test (publishing as the settings say)."""
 
-    def point(url: str) -> None:
-        monkeypatch.setattr(app.conf, "broker_url", url)
-        monkeypatch.setattr(app.conf, "broker_transport_options", {})
-
-    return point
+    with ExitStack() as stack:
+        yield lambda url: stack.enter_context(broker(url))
 
 
 @pytest.mark.worker
