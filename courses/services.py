@@ -13,6 +13,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from literasi.errors import Refusal
 from literasi.models import ProvinceMove, User
 
 from .content import CourseSource, read_content, render_lesson_body
@@ -34,22 +35,6 @@ def on_course_completed(hook: CourseCompletedHook) -> None:
     """Register ``hook`` to run after each course completion commits (idempotent)."""
     if hook not in _course_completed_hooks:
         _course_completed_hooks.append(hook)
-
-
-class EnrolmentRefused(Exception):
-    """The learner may not enrol; ``message`` is for the learner, in their language."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class ReflectionRefused(Exception):
-    """The reflection was not saved; ``message`` is for the learner, in their language."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 # --- Content -------------------------------------------------------------------------------------
@@ -202,18 +187,18 @@ def course_save_from_admin(*, course: Course) -> None:
 def enrolment_create(*, user: User, course: Course) -> Enrolment:
     """Enrol ``user`` in an open, published course. Safe to repeat: returns the existing enrolment.
 
-    Raises EnrolmentRefused for a draft or a closed course (closed courses take their learners
+    Raises Refusal for a draft or a closed course (closed courses take their learners
     through cohorts).
     """
     existing = Enrolment.objects.filter(user=user, course=course).first()
     if existing is not None and existing.removed_at is None:
         return existing
     if existing is not None:  # removed from a cohort: the organiser decides, not the learner
-        raise EnrolmentRefused(_("This course is only open to participants of a cohort."))
+        raise Refusal(_("This course is only open to participants of a cohort."))
     if not course.is_published:
-        raise EnrolmentRefused(_("This course is not available."))
+        raise Refusal(_("This course is not available."))
     if not course.is_open:
-        raise EnrolmentRefused(_("This course is only open to participants of a cohort."))
+        raise Refusal(_("This course is only open to participants of a cohort."))
     enrolment, _created = Enrolment.objects.get_or_create(
         user=user, course=course, defaults={"province_id": user.province_id, "last_activity_at": timezone.now()}
     )
@@ -257,18 +242,18 @@ def reflection_save(*, enrolment: Enrolment, lesson_id: int, text: str) -> Lesso
     """Keep what the enrolment's learner wrote in a lesson's reflection box (one per learner and
     lesson; saving again replaces it).
 
-    ``enrolment`` gives access (not removed). Raises ReflectionRefused when the lesson is not a
+    ``enrolment`` gives access (not removed). Raises Refusal when the lesson is not a
     published lesson of the enrolment's course asking for a reflection, or the text is empty or
     longer than ``LessonReflection.MAX_LENGTH``. Safe to repeat.
     """
     text = text.strip()
     lesson = Lesson.objects.filter(pk=lesson_id, course_id=enrolment.course_id, is_published=True).first()
     if lesson is None or not any(a["kind"] == ActivityKind.REFLECTION for a in lesson.activities):
-        raise ReflectionRefused(_("This lesson has no reflection to write."))
+        raise Refusal(_("This lesson has no reflection to write."))
     if not text:
-        raise ReflectionRefused(_("Write your reflection before saving it."))
+        raise Refusal(_("Write your reflection before saving it."))
     if len(text) > LessonReflection.MAX_LENGTH:
-        raise ReflectionRefused(
+        raise Refusal(
             _("Your reflection is too long: at most %(limit_value)s characters.")
             % {"limit_value": LessonReflection.MAX_LENGTH}
         )

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from courses.content import QUIZ_MINUTES_PER_QUESTION, SLUG, ContentError, CourseSource, QuizSource
 from courses.markdown import render_markdown
 from courses.models import Course
+from literasi.errors import Refusal
 from literasi.models import User
 from literasi.queueing import publish
 
@@ -350,14 +351,6 @@ GRACE = dt.timedelta(seconds=30)
 REENQUEUE_AFTER = dt.timedelta(minutes=2)
 
 
-class AttemptRefused(Exception):
-    """The learner may not start or change this attempt; ``message`` is for the learner."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
 def attempts_used(*, user: User, quiz: Quiz) -> int:
     return Attempt.objects.filter(user=user, quiz=quiz).count()
 
@@ -391,15 +384,15 @@ def attempt_start(*, user: User, quiz: Quiz) -> Attempt:
     from courses.selectors import is_enrolled
 
     if not quiz.is_published or not is_enrolled(user=user, course_id=quiz.course_id):
-        raise AttemptRefused(_("Enrol in the course to take its quizzes."))
+        raise Refusal(_("Enrol in the course to take its quizzes."))
     open_attempt = Attempt.objects.filter(user=user, quiz=quiz, state=Attempt.State.IN_PROGRESS).first()
     if open_attempt is not None:
         return open_attempt
     used = attempts_used(user=user, quiz=quiz)
     if quiz.max_attempts and used >= quiz.max_attempts:
-        raise AttemptRefused(_("You have used all your attempts at this quiz."))
+        raise Refusal(_("You have used all your attempts at this quiz."))
     if Attempt.objects.filter(user=user, quiz=quiz, passed=True).exists():
-        raise AttemptRefused(_("You have already passed this quiz."))
+        raise Refusal(_("You have already passed this quiz."))
 
     questions = list(quiz.questions.filter(is_published=True).prefetch_related("options"))
     rng = secrets.SystemRandom()
@@ -422,7 +415,7 @@ def attempt_start(*, user: User, quiz: Quiz) -> Attempt:
     except IntegrityError:  # another request opened one at the same moment: use that one
         opened = Attempt.objects.filter(user=user, quiz=quiz, state=Attempt.State.IN_PROGRESS).first()
         if opened is None:
-            raise AttemptRefused(_("Please try again.")) from None
+            raise Refusal(_("Please try again.")) from None
         return opened
 
 

@@ -8,7 +8,6 @@ import pytest
 from django.apps import apps as django_apps
 
 from literasi.models import Province, User
-from literasi.process_cache import ProcessCache
 from literasi.services import organiser_assign
 
 from .factories import UserFactory
@@ -42,8 +41,12 @@ def _clear_own_cache() -> None:
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
     """Rate-limit counters and cached structures live in caches: each test starts with none."""
+    from courses.selectors import structures
+    from quizzes.selectors import answer_key_for_version
+
     _clear_own_cache()
-    ProcessCache.clear_all()
+    structures.clear()
+    answer_key_for_version.cache_clear()
 
 
 @pytest.fixture(autouse=True)

@@ -108,16 +108,3 @@ def test_language_and_role_each_get_their_own_page(course, learner, organiser_ja
     assert 'href="/penyelenggara/"' in organiser and 'href="/admin/"' not in organiser
     assert 'href="/admin/"' in signed_in(national_admin).get(LESSON_2).content.decode()
     assert 'href="/admin/"' not in signed_in(learner).get(LESSON_2).content.decode()
-
-
-def test_kept_pages_go_with_the_course_structure_they_were_rendered_from(course, learner, monkeypatch) -> None:
-    import literasi.process_cache
-
-    now = [1000.0]
-    monkeypatch.setattr(literasi.process_cache.time, "monotonic", lambda: now[0])
-    enrolment_create(user=learner, course=course)
-    client = signed_in(learner)
-    for _ in range(12):  # an hour of a learner coming back twice a minute
-        assert client.get(LESSON_2).status_code == 200
-        now[0] += 31  # past the structure's 30 seconds
-    assert [len(structure.pages) for _, structure in structures._items.values()] == [1]

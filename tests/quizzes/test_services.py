@@ -10,6 +10,7 @@ from django.utils import timezone
 from courses.models import Enrolment
 from devtools.net import free_port
 from literasi.celery import app
+from literasi.errors import Refusal
 from quizzes import services
 from quizzes.models import Attempt, Option
 
@@ -28,7 +29,7 @@ def _no_broker_calls(monkeypatch):
 
 
 def test_start_requires_enrolment(learner, quiz) -> None:
-    with pytest.raises(services.AttemptRefused, match="Daftar ke kursus"):
+    with pytest.raises(Refusal, match="Daftar ke kursus"):
         services.attempt_start(user=learner, quiz=quiz)
 
 
@@ -131,7 +132,7 @@ def test_failing_does_not_complete_and_attempts_run_out(learner, quiz, enrolled)
         services.attempt_submit(attempt=attempt, answers=right_answers(attempt, wrong=2))
         services.attempt_grade(attempt_id=attempt.pk)
     assert Enrolment.objects.get(pk=enrolled.pk).completed_at is None
-    with pytest.raises(services.AttemptRefused, match="semua kesempatan"):
+    with pytest.raises(Refusal, match="semua kesempatan"):
         services.attempt_start(user=learner, quiz=quiz)
 
 
