@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from literasi.errors import Refusal
+from literasi.http import or_404
 from literasi.selectors import provinces_managed_by
 
 from . import exports, selectors, services
@@ -34,7 +35,7 @@ def cohort_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def cohort_edit(request: HttpRequest, cohort_id: int) -> HttpResponse:
-    cohort = selectors.cohort_for(user=request.user, cohort_id=cohort_id)
+    cohort = or_404(selectors.cohort_for(user=request.user, cohort_id=cohort_id))
     form = CohortForm(request.POST or None, instance=cohort, provinces=provinces_managed_by(request.user))
     for locked in ("province", "course", "year"):
         form.fields[locked].disabled = True
@@ -47,7 +48,7 @@ def cohort_edit(request: HttpRequest, cohort_id: int) -> HttpResponse:
 
 @login_required
 def cohort_detail(request: HttpRequest, cohort_id: int) -> HttpResponse:
-    cohort = selectors.cohort_for(user=request.user, cohort_id=cohort_id)
+    cohort = or_404(selectors.cohort_for(user=request.user, cohort_id=cohort_id))
     filters = ParticipantFilterForm(request.GET or None)
     search, status = "", ""
     if filters.is_valid():
@@ -73,7 +74,7 @@ def cohort_detail(request: HttpRequest, cohort_id: int) -> HttpResponse:
 
 @login_required
 def cohort_export(request: HttpRequest, cohort_id: int, fmt: str) -> HttpResponse:
-    cohort = selectors.cohort_for(user=request.user, cohort_id=cohort_id)
+    cohort = or_404(selectors.cohort_for(user=request.user, cohort_id=cohort_id))
     if fmt not in {"csv", "xlsx"}:
         raise Http404
     rows = selectors.participants(cohort=cohort, search=request.GET.get("q", ""), status=request.GET.get("status", ""))
@@ -91,7 +92,7 @@ def cohort_export(request: HttpRequest, cohort_id: int, fmt: str) -> HttpRespons
 @login_required
 @require_POST
 def upload_create(request: HttpRequest, cohort_id: int) -> HttpResponse:
-    cohort = selectors.cohort_for(user=request.user, cohort_id=cohort_id)
+    cohort = or_404(selectors.cohort_for(user=request.user, cohort_id=cohort_id))
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("Choose a CSV or XLSX file to upload."))
@@ -134,21 +135,21 @@ def _upload_context(request: HttpRequest, upload: Upload) -> dict:
 
 @login_required
 def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
-    upload = selectors.upload_for(user=request.user, upload_id=upload_id)
+    upload = or_404(selectors.upload_for(user=request.user, upload_id=upload_id))
     return render(request, "cohorts/upload_detail.html", _upload_context(request, upload))
 
 
 @login_required
 def upload_status(request: HttpRequest, upload_id: int) -> HttpResponse:
     """The progress panel alone, polled by htmx while a file is checked or applied."""
-    upload = selectors.upload_for(user=request.user, upload_id=upload_id)
+    upload = or_404(selectors.upload_for(user=request.user, upload_id=upload_id))
     return render(request, "cohorts/_upload_panel.html", _upload_context(request, upload))
 
 
 @login_required
 @require_POST
 def upload_confirm(request: HttpRequest, upload_id: int) -> HttpResponse:
-    upload = selectors.upload_for(user=request.user, upload_id=upload_id)
+    upload = or_404(selectors.upload_for(user=request.user, upload_id=upload_id))
     services.upload_confirm(upload=upload, actor=request.user)
     return redirect("cohorts:upload", upload_id=upload.pk)
 
@@ -156,7 +157,7 @@ def upload_confirm(request: HttpRequest, upload_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def participant_add(request: HttpRequest, cohort_id: int) -> HttpResponse:
-    cohort = selectors.cohort_for(user=request.user, cohort_id=cohort_id)
+    cohort = or_404(selectors.cohort_for(user=request.user, cohort_id=cohort_id))
     form = ParticipantForm(request.POST)
     if form.is_valid():
         try:
@@ -176,7 +177,7 @@ def participant_add(request: HttpRequest, cohort_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def participant_remove(request: HttpRequest, cohort_id: int, user_id: int) -> HttpResponse:
-    cohort = selectors.cohort_for(user=request.user, cohort_id=cohort_id)
+    cohort = or_404(selectors.cohort_for(user=request.user, cohort_id=cohort_id))
     if services.participant_remove(cohort=cohort, actor=request.user, learner_id=user_id):
         messages.success(request, _("The participant was removed from the cohort. Their progress is kept."))
     return redirect("cohorts:detail", cohort_id=cohort.pk)

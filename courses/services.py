@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import connection, transaction
-from django.db.models import Sum
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +17,7 @@ from literasi.errors import Refusal
 from literasi.models import ProvinceMove, User
 
 from .content import CourseSource, read_content, render_lesson_body
+from .extensions import course_extensions
 from .markdown import render_markdown
 from .models import ActivityKind, Course, Enrolment, Lesson, LessonProgress, LessonReflection
 from .selectors import course_structure_forget
@@ -124,14 +125,15 @@ def content_sync(*, root: Path) -> SyncReport:
     missing from the files are unpublished; courses missing from the files become drafts. No
     learner's progress is deleted. Safe to repeat: a second run reports nothing changed.
     """
-    from quizzes.services import quizzes_check_for_course, quizzes_sync_for_course  # quizzes build on courses
-
     sources = read_content(root)
-    quizzes = {source.slug: quizzes_check_for_course(source=source) for source in sources}
+    extensions = course_extensions()
+    # Every file of every course is checked before anything is written.
+    checked = {source.slug: [extension.content_check(source=source) for extension in extensions] for source in sources}
     report = SyncReport()
     for source in sources:
         course = _sync_course(source, report)
-        quizzes_sync_for_course(course=course, quizzes=quizzes[source.slug], report=report)
+        for extension, part in zip(extensions, checked[source.slug], strict=True):
+            extension.content_sync(course=course, checked=part, report=report)
         course_refresh_minutes(course=course)
         course_structure_forget(slug=course.slug)
     gone = Course.objects.exclude(slug__in=[s.slug for s in sources]).filter(status=Course.Status.PUBLISHED)
@@ -144,14 +146,13 @@ def content_sync(*, root: Path) -> SyncReport:
 
 
 def course_refresh_minutes(*, course: Course) -> None:
-    """Recompute the course's minutes (and so its JP) from its published lessons and quizzes."""
-    from quizzes.models import Quiz
-
+    """Recompute the course's minutes (and so its JP) from its published lessons and what the
+    apps built on courses add (quizzes)."""
     lessons = course.lessons.filter(is_published=True).aggregate(total=Sum("minutes"))["total"] or 0
-    quizzes = Quiz.objects.filter(course=course, is_published=True).aggregate(total=Sum("minutes"))["total"] or 0
-    if course.minutes != lessons + quizzes:
-        Course.objects.filter(pk=course.pk).update(minutes=lessons + quizzes)
-        course.minutes = lessons + quizzes
+    minutes = lessons + sum(extension.course_minutes(course=course) for extension in course_extensions())
+    if course.minutes != minutes:
+        Course.objects.filter(pk=course.pk).update(minutes=minutes)
+        course.minutes = minutes
 
 
 def lesson_save_from_admin(*, lesson: Lesson) -> None:
@@ -263,56 +264,33 @@ def reflection_save(*, enrolment: Enrolment, lesson_id: int, text: str) -> Lesso
     return reflection
 
 
-# Written in SQL because it runs inside every grading task (the grading benchmark's hot path):
-# building it with the ORM cost more than running it. One statement, portable to SQLite.
-_COMPLETE_IF_DONE = """
-UPDATE {enrolment} SET completed_at = %s
-WHERE user_id = %s AND course_id = %s AND completed_at IS NULL AND removed_at IS NULL
-  AND NOT EXISTS (
-    SELECT 1 FROM {lesson} l WHERE l.course_id = %s AND l.is_published = %s
-      AND NOT EXISTS (SELECT 1 FROM {progress} p WHERE p.lesson_id = l.id AND p.user_id = %s))
-  AND NOT EXISTS (
-    SELECT 1 FROM {quiz} q WHERE q.course_id = %s AND q.is_published = %s AND q.required = %s
-      AND NOT EXISTS (SELECT 1 FROM {attempt} a WHERE a.quiz_id = q.id AND a.user_id = %s AND a.passed = %s))
-"""
-
-
-_LOCK_ENROLMENT = "SELECT id FROM {enrolment} WHERE user_id = %s AND course_id = %s FOR UPDATE"
-
-
 def enrolment_refresh_completion(*, enrolment: Enrolment) -> bool:
-    """The one place a course becomes completed: all published lessons done and every required
-    quiz passed. Sets ``completed_at`` once and never takes a completion back. Returns True if
-    this call completed it.
+    """The one place a course becomes completed. The rule: every published lesson of the course
+    is done, and every requirement the apps built on courses add is met (quizzes: every required
+    quiz is passed). Sets ``completed_at`` once and never takes a completion back; a removed
+    enrolment does not complete. Returns True if this call completed it.
 
     Call it inside the transaction that recorded the learner's progress (a lesson done, a quiz
-    passed). It locks the enrolment row, then runs one conditional UPDATE by learner and course
-    (``enrolment`` needs only those two). The lock makes concurrent callers (the last lesson marked
-    done while the last quiz is graded) take turns, and the second one's UPDATE then sees the
-    first one's committed work, so a completion is never missed nor written twice. The hooks
-    registered with ``on_course_completed`` run after the commit, once per completion.
+    passed). It locks the enrolment's row, so concurrent callers (the last lesson marked done
+    while the last quiz is graded) take turns, and the second one's UPDATE sees the first one's
+    committed work: a completion is never missed nor written twice. The hooks registered with
+    ``on_course_completed`` run after the commit, once per completion.
     """
-    from quizzes.models import Attempt, Quiz
-
     if enrolment.completed_at is not None:
         return False
-    sql = _COMPLETE_IF_DONE.format(
-        enrolment=Enrolment._meta.db_table,
-        lesson=Lesson._meta.db_table,
-        progress=LessonProgress._meta.db_table,
-        quiz=Quiz._meta.db_table,
-        attempt=Attempt._meta.db_table,
+    lessons_not_done = Lesson.objects.filter(course_id=OuterRef("course_id"), is_published=True).exclude(
+        Exists(LessonProgress.objects.filter(lesson_id=OuterRef("pk"), user_id=OuterRef(OuterRef("user_id"))))
     )
+    unmet = [lessons_not_done, *(extension.unmet_requirements() for extension in course_extensions())]
+    complete = Enrolment.objects.filter(pk=enrolment.pk, completed_at__isnull=True, removed_at__isnull=True)
+    for requirement in unmet:
+        complete = complete.exclude(Exists(requirement))
     now = timezone.now()
-    u, c = enrolment.user_id, enrolment.course_id
-    with connection.cursor() as cursor:
-        if connection.features.has_select_for_update:  # SQLite serialises writers anyway
-            cursor.execute(_LOCK_ENROLMENT.format(enrolment=Enrolment._meta.db_table), [u, c])
-        cursor.execute(sql, [now, u, c, c, True, u, c, True, True, u, True])
-        completed = cursor.rowcount
+    with transaction.atomic():
+        list(Enrolment.objects.select_for_update().filter(pk=enrolment.pk).values_list("pk"))  # take turns
+        completed = complete.update(completed_at=now) == 1
     if completed:
         enrolment.completed_at = now
-        enrolment_id = enrolment.pk or Enrolment.objects.filter(user_id=u, course_id=c).values_list("pk", flat=True)[0]
         for hook in _course_completed_hooks:
-            transaction.on_commit(functools.partial(hook, enrolment_id))
-    return bool(completed)
+            transaction.on_commit(functools.partial(hook, enrolment.pk))
+    return completed

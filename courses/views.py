@@ -17,9 +17,9 @@ from django.views.decorators.http import require_POST
 from literasi.errors import Refusal
 from literasi.http import or_404
 from literasi.page_shells import render_shell
-from quizzes import selectors as quiz_selectors
 
 from . import selectors, services
+from .extensions import course_extensions
 from .forms import ReflectionForm
 from .models import Enrolment
 
@@ -33,20 +33,10 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
     structure = or_404(selectors.course_structure(slug=slug))
     enrolment, outline = selectors.learner_state(user=request.user, structure=structure)
     resume = outline.resume(enrolment.last_lesson_id) if enrolment else None
-    statuses = quiz_selectors.quizzes_for_learner(course_id=course.pk, user=request.user)
-    return render(
-        request,
-        "courses/course_detail.html",
-        {
-            "course": course,
-            "enrolment": enrolment,
-            "outline": outline,
-            "resume": resume,
-            "pretest": next((s for s in statuses if s.quiz.is_pretest), None),
-            "quiz_statuses": [s for s in statuses if not s.quiz.is_pretest],
-            "gain": quiz_selectors.learner_gain(statuses=statuses),
-        },
-    )
+    context = {"course": course, "enrolment": enrolment, "outline": outline, "resume": resume}
+    for extension in course_extensions():  # quizzes: the pre-test, the quizzes and the gain
+        context |= extension.course_page(course=course, user=request.user)
+    return render(request, "courses/course_detail.html", context)
 
 
 @login_required

@@ -3,28 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import secrets
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from courses.content import QUIZ_MINUTES_PER_QUESTION, SLUG, ContentError, CourseSource, QuizSource
 from courses.markdown import render_markdown
-from courses.models import Course
+from courses.models import Course, Enrolment
+from courses.selectors import is_enrolled
+from courses.services import SyncReport, apply_changes, enrolment_refresh_completion
 from literasi.errors import Refusal
 from literasi.models import User
 from literasi.queueing import publish
 
 from .models import Attempt, Option, Question, Quiz
 from .selectors import answer_key
-
-if TYPE_CHECKING:
-    from courses.services import SyncReport
 
 TRUE_FALSE_OPTIONS = ("Benar", "Salah")
 
@@ -288,8 +286,6 @@ def quizzes_sync_for_course(*, course: Course, quizzes: list[CheckedQuiz], repor
     attempts keep their questions. A changed answer key does not regrade past attempts by itself:
     use the admin's regrade action for that.
     """
-    from courses.services import apply_changes  # courses' sync calls this one
-
     lesson_ids = dict(course.lessons.values_list("slug", "pk"))
     existing = {quiz.slug: quiz for quiz in course.quizzes.all()}
     for checked in quizzes:
@@ -381,8 +377,6 @@ def attempt_start(*, user: User, quiz: Quiz) -> Attempt:
     Requires an enrolment in the quiz's course and an attempt left. Safe to repeat: a second
     call (double click, another tab) returns the same open attempt.
     """
-    from courses.selectors import is_enrolled
-
     if not quiz.is_published or not is_enrolled(user=user, course_id=quiz.course_id):
         raise Refusal(_("Enrol in the course to take its quizzes."))
     open_attempt = Attempt.objects.filter(user=user, quiz=quiz, state=Attempt.State.IN_PROGRESS).first()
@@ -476,9 +470,9 @@ def attempt_enqueue_grading(*, attempt_id: int) -> bool:
     fast try (``literasi.queueing.publish``), so the learner's request is neither failed nor held
     up for it.
     """
-    from .tasks import grade_attempt
+    from .tasks import attempt_grade  # the task module imports this one
 
-    if not publish(grade_attempt, attempt_id):
+    if not publish(attempt_grade, attempt_id):
         return False
     Attempt.objects.filter(pk=attempt_id, state=Attempt.State.SUBMITTED).update(grading_enqueued_at=timezone.now())
     return True
@@ -499,57 +493,48 @@ def _score(attempt: Attempt) -> tuple[int, int, bool, dict[str, dict]]:
     return score, right, score >= attempt.quiz.pass_mark, results
 
 
-# The grading task reads and writes in SQL: it runs for every submission, and building its
-# statements with the ORM cost more than the database spent on them (see bench/grading.py).
-_READ_ATTEMPT = """
-SELECT a.state, a.user_id, a.layout, a.answers, q.id, q.course_id, q.pass_mark, q.key_version
-FROM {attempt} a JOIN {quiz} q ON q.id = a.quiz_id WHERE a.id = %s
-"""
-_WRITE_GRADE = """
-UPDATE {attempt} SET state = %s, graded_at = %s, score = %s, correct_count = %s, passed = %s,
-  results = %s, grade_writes = grade_writes + 1, grading_runs = grading_runs + 1
-WHERE id = %s AND state = %s
-"""
-
-
-def _json(value: object) -> object:
-    return json.loads(value) if isinstance(value, str) else value
-
-
 def attempt_grade(*, attempt_id: int) -> bool:
-    """Grade a submitted attempt and complete the course if this pass was the last requirement.
+    """The grading task's service: grade a submitted attempt, and complete the course if this
+    pass was the last requirement.
 
-    Idempotent: the grade is written by an UPDATE that matches only while the attempt is still
-    ``submitted`` (and, for a pass, in the same transaction as the completion), so a second
-    delivery of the same task (a worker that died, the sweep) writes nothing. Returns True when
-    this call wrote the grade. A missing attempt is ignored.
+    Safe to repeat: the grade is written only while the attempt is still ``submitted`` (a second
+    delivery of the same task, a worker that died, the sweep: they write nothing). Counts every
+    run in ``grading_runs``. Returns True when this call wrote the grade. A missing attempt is
+    ignored.
     """
-    from courses.models import Enrolment
-    from courses.services import enrolment_refresh_completion
-
-    tables = {"attempt": Attempt._meta.db_table, "quiz": Quiz._meta.db_table}
-    with connection.cursor() as cursor:
-        cursor.execute(_READ_ATTEMPT.format(**tables), [attempt_id])
-        row = cursor.fetchone()
-    if row is None:
+    attempt = Attempt.objects.select_related("quiz").filter(pk=attempt_id).first()
+    if attempt is None:
         return False
-    state, user_id, layout, answers, quiz_id, course_id, pass_mark, key_version = row
-    if state != Attempt.State.SUBMITTED:
+    if attempt.state != Attempt.State.SUBMITTED:
         Attempt.objects.filter(pk=attempt_id).update(grading_runs=F("grading_runs") + 1)
         return False
-    quiz = Quiz(pk=quiz_id, course_id=course_id, pass_mark=pass_mark, key_version=key_version)
-    attempt = Attempt(pk=attempt_id, user_id=user_id, quiz=quiz, layout=_json(layout), answers=_json(answers))
+    return _grade_write(attempt=attempt, state=Attempt.State.SUBMITTED, grading_run=True)
+
+
+def _grade_write(*, attempt: Attempt, state: str, grading_run: bool = False) -> bool:
+    """The one path that writes a grade, for grading and regrading alike: score ``attempt``
+    against its quiz's current answer key and write the grade if the attempt is still in
+    ``state``, counting it in ``grade_writes`` (and, for the grading task, in ``grading_runs``);
+    a pass completes the course if that was all it needed, in the same transaction. Returns True
+    when the grade was written."""
+    runs = {"grading_runs": F("grading_runs") + 1} if grading_run else {}
     score, right, passed, results = _score(attempt)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            _WRITE_GRADE.format(**tables),
-            [Attempt.State.GRADED, timezone.now(), score, right, passed, json.dumps(results), attempt_id,
-             Attempt.State.SUBMITTED],
-        )  # fmt: skip
-        written = cursor.rowcount == 1
+    with transaction.atomic():
+        written = Attempt.objects.filter(pk=attempt.pk, state=state).update(
+            state=Attempt.State.GRADED,
+            graded_at=timezone.now(),
+            score=score,
+            correct_count=right,
+            passed=passed,
+            results=results,
+            grade_writes=F("grade_writes") + 1,
+            **runs,
+        )
         if written and passed:
-            enrolment_refresh_completion(enrolment=Enrolment(user_id=user_id, course_id=course_id))
-    return written
+            enrolment = Enrolment.objects.filter(user_id=attempt.user_id, course_id=attempt.quiz.course_id).first()
+            if enrolment is not None:
+                enrolment_refresh_completion(enrolment=enrolment)
+    return bool(written)
 
 
 def attempts_sweep(*, now: dt.datetime | None = None, reenqueue_after: dt.timedelta = REENQUEUE_AFTER) -> dict:
@@ -581,13 +566,11 @@ def attempts_sweep(*, now: dt.datetime | None = None, reenqueue_after: dt.timede
 def quiz_regrade(*, quiz_id: int, batch_size: int = 500) -> int:
     """Grade every graded attempt of a quiz again against its current answer key (after a fix).
 
-    Each batch is its own transaction, so a large quiz never holds long locks. A learner who
-    now passes completes the course; a completion is never taken back. Returns the number of
-    attempts whose score changed. Safe to repeat.
+    Uses the grading path (``_grade_write``): an attempt whose grade changes is written again
+    and a learner who now passes completes the course; a completion is never taken back. Each
+    batch is its own transaction, so a large quiz never holds long locks. Returns the number of
+    attempts whose grade changed. Safe to repeat.
     """
-    from courses.models import Enrolment
-    from courses.services import enrolment_refresh_completion
-
     changed, last_id = 0, 0
     while True:
         with transaction.atomic():
@@ -600,19 +583,7 @@ def quiz_regrade(*, quiz_id: int, batch_size: int = 500) -> int:
             if not batch:
                 return changed
             for attempt in batch:
-                score, right, passed, results = _score(attempt)
+                score, _right, passed, results = _score(attempt)
                 if (score, passed, results) != (attempt.score, attempt.passed, attempt.results):
-                    attempt.score, attempt.correct_count, attempt.passed, attempt.results = (
-                        score,
-                        right,
-                        passed,
-                        results,
-                    )
-                    attempt.grade_writes += 1
-                    attempt.save(update_fields=["score", "correct_count", "passed", "results", "grade_writes"])
-                    changed += 1
-                    if passed:
-                        enrolment_refresh_completion(
-                            enrolment=Enrolment(user_id=attempt.user_id, course_id=attempt.quiz.course_id)
-                        )
+                    changed += _grade_write(attempt=attempt, state=Attempt.State.GRADED)
             last_id = batch[-1].pk

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 def _no_broker_calls(monkeypatch):
     """Record what would be enqueued; the real broker is exercised in test_worker.py."""
     sent: list[int] = []
-    monkeypatch.setattr("quizzes.tasks.grade_attempt.apply_async", lambda args, **kw: sent.append(args[0]))
+    monkeypatch.setattr("quizzes.tasks.attempt_grade.apply_async", lambda args, **kw: sent.append(args[0]))
     return sent
 
 

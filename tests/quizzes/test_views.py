@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _no_broker(monkeypatch):
-    monkeypatch.setattr("quizzes.tasks.grade_attempt.apply_async", lambda *a, **kw: None)
+    monkeypatch.setattr("quizzes.tasks.attempt_grade.apply_async", lambda *a, **kw: None)
 
 
 def test_course_page_lists_the_quiz_and_its_rules(client, learner, quiz, enrolled) -> None:

@@ -1,0 +1,45 @@
+"""What quizzes add to every course, registered with courses in QuizzesConfig.ready()
+(courses.extensions.CourseExtension): courses never imports quizzes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, QuerySet, Sum
+
+from courses.content import CourseSource
+from courses.models import Course
+from courses.services import SyncReport
+from literasi.models import User
+
+from . import selectors, services
+from .models import Attempt, Quiz
+
+
+class QuizzesInCourses:
+    def content_check(self, *, source: CourseSource) -> list[services.CheckedQuiz]:
+        return services.quizzes_check_for_course(source=source)
+
+    def content_sync(self, *, course: Course, checked: list[services.CheckedQuiz], report: SyncReport) -> None:
+        services.quizzes_sync_for_course(course=course, quizzes=checked, report=report)
+
+    def course_minutes(self, *, course: Course) -> int:
+        published = Quiz.objects.filter(course=course, is_published=True)
+        return published.aggregate(total=Sum("minutes"))["total"] or 0
+
+    def unmet_requirements(self) -> QuerySet:
+        """The course's required quizzes the enrolment's learner has not passed."""
+        return Quiz.objects.filter(course_id=OuterRef("course_id"), is_published=True, required=True).exclude(
+            Exists(Attempt.objects.filter(quiz_id=OuterRef("pk"), user_id=OuterRef(OuterRef("user_id")), passed=True))
+        )
+
+    def course_page(self, *, course: Course, user: User) -> dict[str, Any]:
+        statuses = selectors.quizzes_for_learner(course_id=course.pk, user=user)
+        return {
+            "pretest": next((s for s in statuses if s.quiz.is_pretest), None),
+            "quiz_statuses": [s for s in statuses if not s.quiz.is_pretest],
+            "gain": selectors.learner_gain(statuses=statuses),
+        }
+
+
+quizzes_in_courses = QuizzesInCourses()
