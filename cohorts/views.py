@@ -12,12 +12,28 @@ from django.views.decorators.http import require_POST
 
 from literasi.errors import Refusal
 from literasi.http import or_404
-from literasi.selectors import provinces_managed_by
+from literasi.roles import roles_of
+from literasi.selectors import provinces_managed_by, provinces_with_learner_counts
 
 from . import exports, selectors, services
 from .forms import CohortForm, ParticipantFilterForm, ParticipantForm, UploadForm
 from .models import Upload, UploadRow
 from .spreadsheets import size_refusal
+
+
+@login_required
+def organiser_home(request: HttpRequest) -> HttpResponse:
+    """The organiser's and national admin's landing page: their provinces and cohorts."""
+    if not roles_of(request.user).is_staff_role:
+        raise Http404
+    return render(
+        request,
+        "literasi/organiser_home.html",
+        {
+            "provinces": provinces_with_learner_counts(request.user),
+            "cohorts": selectors.cohort_list(user=request.user),
+        },
+    )
 
 
 @login_required

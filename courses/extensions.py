@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
-from django.db.models import QuerySet
-
 if TYPE_CHECKING:
     from literasi.models import User
 
@@ -31,10 +29,10 @@ class CourseExtension(Protocol):
     def course_minutes(self, *, course: Course) -> int:
         """The minutes this app adds to the course's published lessons (a quiz's questions)."""
 
-    def unmet_requirements(self) -> QuerySet:
-        """What an enrolment must still do to complete its course, as a queryset that refers to
-        the enrolment with ``OuterRef("user_id")`` and ``OuterRef("course_id")``: the course is
-        complete only when it is empty (quizzes: required quizzes not yet passed)."""
+    def unmet_requirements_sql(self) -> str:
+        """What a learner must still do to complete a course, as an SQL query with a row per
+        unmet requirement and the named parameters ``%(user)s`` and ``%(course)s``: the course is
+        complete only when it returns nothing (quizzes: required quizzes not yet passed)."""
 
     def course_page(self, *, course: Course, user: User) -> dict[str, Any]:
         """What the course page shows from this app, added to its template's context."""

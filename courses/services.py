@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
-from django.db.models import Exists, OuterRef, Sum
+from django.db import connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -264,11 +264,28 @@ def reflection_save(*, enrolment: Enrolment, lesson_id: int, text: str) -> Lesso
     return reflection
 
 
+# The rule "course complete", in SQL because it runs inside every grading task (bench/grading.py):
+# the enrolment is not removed, not yet complete, and has no unmet requirement: no published
+# lesson of the course left undone, and none of what the apps built on courses require (quizzes:
+# a required quiz not passed; CourseExtension.unmet_requirements_sql).
+_COMPLETE_IF_NOTHING_UNMET = """
+UPDATE courses_enrolment SET completed_at = %(now)s
+WHERE id = %(enrolment)s AND completed_at IS NULL AND removed_at IS NULL
+  AND NOT EXISTS ({unmet})
+"""
+_LESSONS_NOT_DONE = """
+SELECT 1 FROM courses_lesson l
+WHERE l.course_id = %(course)s AND l.is_published
+  AND NOT EXISTS (SELECT 1 FROM courses_lessonprogress p WHERE p.lesson_id = l.id AND p.user_id = %(user)s)
+"""
+_LOCK_ENROLMENT = "SELECT id FROM courses_enrolment WHERE id = %(enrolment)s FOR UPDATE"
+
+
 def enrolment_refresh_completion(*, enrolment: Enrolment) -> bool:
-    """The one place a course becomes completed. The rule: every published lesson of the course
-    is done, and every requirement the apps built on courses add is met (quizzes: every required
-    quiz is passed). Sets ``completed_at`` once and never takes a completion back; a removed
-    enrolment does not complete. Returns True if this call completed it.
+    """The one place a course becomes completed: every published lesson done, and every
+    requirement of the apps built on courses met (quizzes: every required quiz passed). Sets
+    ``completed_at`` once and never takes a completion back; a removed enrolment does not
+    complete. Returns True if this call completed it.
 
     Call it inside the transaction that recorded the learner's progress (a lesson done, a quiz
     passed). It locks the enrolment's row, so concurrent callers (the last lesson marked done
@@ -278,17 +295,14 @@ def enrolment_refresh_completion(*, enrolment: Enrolment) -> bool:
     """
     if enrolment.completed_at is not None:
         return False
-    lessons_not_done = Lesson.objects.filter(course_id=OuterRef("course_id"), is_published=True).exclude(
-        Exists(LessonProgress.objects.filter(lesson_id=OuterRef("pk"), user_id=OuterRef(OuterRef("user_id"))))
-    )
-    unmet = [lessons_not_done, *(extension.unmet_requirements() for extension in course_extensions())]
-    complete = Enrolment.objects.filter(pk=enrolment.pk, completed_at__isnull=True, removed_at__isnull=True)
-    for requirement in unmet:
-        complete = complete.exclude(Exists(requirement))
+    unmet = " UNION ALL ".join([_LESSONS_NOT_DONE, *(e.unmet_requirements_sql() for e in course_extensions())])
     now = timezone.now()
-    with transaction.atomic():
-        list(Enrolment.objects.select_for_update().filter(pk=enrolment.pk).values_list("pk"))  # take turns
-        completed = complete.update(completed_at=now) == 1
+    params = {"now": now, "enrolment": enrolment.pk, "course": enrolment.course_id, "user": enrolment.user_id}
+    with connection.cursor() as cursor:
+        if connection.features.has_select_for_update:  # SQLite serialises writers anyway
+            cursor.execute(_LOCK_ENROLMENT, params)
+        cursor.execute(_COMPLETE_IF_NOTHING_UNMET.format(unmet=unmet), params)
+        completed = cursor.rowcount == 1
     if completed:
         enrolment.completed_at = now
         for hook in _course_completed_hooks:

@@ -24,6 +24,12 @@ from .forms import ReflectionForm
 from .models import Enrolment
 
 
+def home(request: HttpRequest) -> HttpResponse:
+    """The front page: a signed-in learner's courses first."""
+    mine = selectors.my_courses(user=request.user) if request.user.is_authenticated else []
+    return render(request, "home.html", {"my_courses": mine})
+
+
 def catalogue(request: HttpRequest) -> HttpResponse:
     return render(request, "courses/catalogue.html", {"courses": selectors.catalogue(user=request.user)})
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from .models import Province, User
 from .roles import roles_of
@@ -19,6 +19,11 @@ def provinces_managed_by(user: User) -> QuerySet[Province]:
     if user.is_national_admin or user.is_superuser:
         return Province.objects.all()
     return Province.objects.filter(organiser_assignments__user=user)
+
+
+def provinces_with_learner_counts(user: User) -> QuerySet[Province]:
+    """The provinces ``user`` manages, each with ``learner_count``: the learners living there."""
+    return provinces_managed_by(user).annotate(learner_count=Count("residents"))
 
 
 def user_manages_province(user: User, province_code: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet, Sum
+from django.db.models import Sum
 
 from courses.content import CourseSource
 from courses.models import Course
@@ -13,7 +13,13 @@ from courses.services import SyncReport
 from literasi.models import User
 
 from . import selectors, services
-from .models import Attempt, Quiz
+from .models import Quiz
+
+REQUIRED_QUIZZES_NOT_PASSED = """
+SELECT 1 FROM quizzes_quiz q
+WHERE q.course_id = %(course)s AND q.is_published AND q.required
+  AND NOT EXISTS (SELECT 1 FROM quizzes_attempt a WHERE a.quiz_id = q.id AND a.user_id = %(user)s AND a.passed)
+"""
 
 
 class QuizzesInCourses:
@@ -27,11 +33,9 @@ class QuizzesInCourses:
         published = Quiz.objects.filter(course=course, is_published=True)
         return published.aggregate(total=Sum("minutes"))["total"] or 0
 
-    def unmet_requirements(self) -> QuerySet:
-        """The course's required quizzes the enrolment's learner has not passed."""
-        return Quiz.objects.filter(course_id=OuterRef("course_id"), is_published=True, required=True).exclude(
-            Exists(Attempt.objects.filter(quiz_id=OuterRef("pk"), user_id=OuterRef(OuterRef("user_id")), passed=True))
-        )
+    def unmet_requirements_sql(self) -> str:
+        """The course's required quizzes the learner has not passed."""
+        return REQUIRED_QUIZZES_NOT_PASSED
 
     def course_page(self, *, course: Course, user: User) -> dict[str, Any]:
         statuses = selectors.quizzes_for_learner(course_id=course.pk, user=user)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,7 +23,7 @@ from literasi.models import User
 from literasi.queueing import publish
 
 from .models import Attempt, Option, Question, Quiz
-from .selectors import answer_key
+from .selectors import answer_key_for_version
 
 TRUE_FALSE_OPTIONS = ("Benar", "Salah")
 
@@ -478,19 +479,70 @@ def attempt_enqueue_grading(*, attempt_id: int) -> bool:
     return True
 
 
-def _score(attempt: Attempt) -> tuple[int, int, bool, dict[str, dict]]:
-    """(score percent, correct count, passed, per-question results) for the attempt's answers."""
-    key = answer_key(quiz=attempt.quiz)
+@dataclass(frozen=True)
+class Submission:
+    """What grading reads of an attempt and its quiz (plain data, not a model instance)."""
+
+    attempt_id: int
+    state: str
+    user_id: int
+    course_id: int
+    quiz_id: int
+    key_version: int
+    pass_mark: int
+    layout: list[dict[str, Any]]
+    answers: dict[str, list[int]]
+
+    @classmethod
+    def of(cls, attempt: Attempt) -> Submission:
+        quiz = attempt.quiz
+        return cls(attempt_id=attempt.pk, state=attempt.state, user_id=attempt.user_id, course_id=quiz.course_id,
+                   quiz_id=quiz.pk, key_version=quiz.key_version, pass_mark=quiz.pass_mark, layout=attempt.layout,
+                   answers=attempt.answers)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Grade:
+    score: int  # percent
+    correct_count: int
+    passed: bool
+    results: dict[str, dict[str, Any]]  # per question: {"correct": bool, "key": [option ids]}
+
+
+def _score(submission: Submission) -> Grade:
+    """The grade of the submission's answers against its quiz's current answer key."""
+    key = answer_key_for_version(submission.quiz_id, submission.key_version)
     results, right = {}, 0
-    for question_id in attempt.question_ids:
-        chosen = set(attempt.answers.get(str(question_id), []))
+    for item in submission.layout:
+        question_id = item["q"]
+        chosen = set(submission.answers.get(str(question_id), []))
         correct = key.get(question_id, frozenset())
         ok = bool(chosen) and chosen == correct
         right += ok
         results[str(question_id)] = {"correct": ok, "key": sorted(correct)}
-    total = len(attempt.question_ids)
+    total = len(submission.layout)
     score = round(100 * right / total) if total else 0
-    return score, right, score >= attempt.quiz.pass_mark, results
+    return Grade(score=score, correct_count=right, passed=score >= submission.pass_mark, results=results)
+
+
+# Grading reads and writes in SQL: it runs for every submission, and building these statements
+# with the ORM cost three times what the database spent running them (bench/grading.py).
+_READ_SUBMISSION = """
+SELECT a.id, a.state, a.user_id, q.course_id, q.id, q.key_version, q.pass_mark, a.layout, a.answers
+FROM quizzes_attempt a JOIN quizzes_quiz q ON q.id = a.quiz_id
+WHERE a.id = %(attempt)s
+"""
+_WRITE_GRADE = """
+UPDATE quizzes_attempt
+SET state = %(graded)s, graded_at = %(now)s, score = %(score)s, correct_count = %(correct_count)s,
+    passed = %(passed)s, results = %(results)s,
+    grade_writes = grade_writes + 1, grading_runs = grading_runs + %(grading_run)s
+WHERE id = %(attempt)s AND state = %(state)s
+"""
+
+
+def _json(value: object) -> Any:
+    return json.loads(value) if isinstance(value, str) else value  # SQLite gives JSON as text
 
 
 def attempt_grade(*, attempt_id: int) -> bool:
@@ -502,39 +554,40 @@ def attempt_grade(*, attempt_id: int) -> bool:
     run in ``grading_runs``. Returns True when this call wrote the grade. A missing attempt is
     ignored.
     """
-    attempt = Attempt.objects.select_related("quiz").filter(pk=attempt_id).first()
-    if attempt is None:
+    with connection.cursor() as cursor:
+        cursor.execute(_READ_SUBMISSION, {"attempt": attempt_id})
+        row = cursor.fetchone()
+    if row is None:
         return False
-    if attempt.state != Attempt.State.SUBMITTED:
+    submission = Submission(*row[:7], layout=_json(row[7]), answers=_json(row[8]))
+    if submission.state != Attempt.State.SUBMITTED:
         Attempt.objects.filter(pk=attempt_id).update(grading_runs=F("grading_runs") + 1)
         return False
-    return _grade_write(attempt=attempt, state=Attempt.State.SUBMITTED, grading_run=True)
+    return _grade_write(submission, grading_run=True)
 
 
-def _grade_write(*, attempt: Attempt, state: str, grading_run: bool = False) -> bool:
-    """The one path that writes a grade, for grading and regrading alike: score ``attempt``
-    against its quiz's current answer key and write the grade if the attempt is still in
-    ``state``, counting it in ``grade_writes`` (and, for the grading task, in ``grading_runs``);
-    a pass completes the course if that was all it needed, in the same transaction. Returns True
-    when the grade was written."""
-    runs = {"grading_runs": F("grading_runs") + 1} if grading_run else {}
-    score, right, passed, results = _score(attempt)
-    with transaction.atomic():
-        written = Attempt.objects.filter(pk=attempt.pk, state=state).update(
-            state=Attempt.State.GRADED,
-            graded_at=timezone.now(),
-            score=score,
-            correct_count=right,
-            passed=passed,
-            results=results,
-            grade_writes=F("grade_writes") + 1,
-            **runs,
-        )
-        if written and passed:
-            enrolment = Enrolment.objects.filter(user_id=attempt.user_id, course_id=attempt.quiz.course_id).first()
+def _grade_write(submission: Submission, *, grading_run: bool = False) -> bool:
+    """The one path that writes a grade, for grading and regrading alike.
+
+    Scores the submission against its quiz's current answer key and writes the grade if the
+    attempt is still in ``submission.state``, counting it in ``grade_writes`` (and, for the
+    grading task, in ``grading_runs``); a pass completes the course if that was all it needed,
+    in the same transaction. Returns True when the grade was written.
+    """
+    grade = _score(submission)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            _WRITE_GRADE,
+            {"graded": Attempt.State.GRADED, "now": timezone.now(), "score": grade.score,
+             "correct_count": grade.correct_count, "passed": grade.passed, "results": json.dumps(grade.results),
+             "grading_run": int(grading_run), "attempt": submission.attempt_id, "state": submission.state},
+        )  # fmt: skip
+        written = cursor.rowcount == 1
+        if written and grade.passed:
+            enrolment = Enrolment.objects.filter(user_id=submission.user_id, course_id=submission.course_id).first()
             if enrolment is not None:
                 enrolment_refresh_completion(enrolment=enrolment)
-    return bool(written)
+    return written
 
 
 def attempts_sweep(*, now: dt.datetime | None = None, reenqueue_after: dt.timedelta = REENQUEUE_AFTER) -> dict:
@@ -547,9 +600,10 @@ def attempts_sweep(*, now: dt.datetime | None = None, reenqueue_after: dt.timede
     """
     now = now or timezone.now()
     expired = Attempt.objects.filter(state=Attempt.State.IN_PROGRESS, deadline__lt=now - GRACE)
-    expired_ids = list(expired.values_list("pk", flat=True)[:1000])
-    for attempt_id in expired_ids:
-        attempt_submit(attempt=Attempt(pk=attempt_id))  # which reads the row itself, locked
+    expired_attempts = list(expired.order_by("pk")[:1000])
+    for attempt in expired_attempts:
+        attempt_submit(attempt=attempt)  # which reads the row again, locked
+    expired_ids = [attempt.pk for attempt in expired_attempts]
     waiting = (
         Attempt.objects.filter(state=Attempt.State.SUBMITTED)
         .filter(Q(grading_enqueued_at__isnull=True) | Q(grading_enqueued_at__lt=now - reenqueue_after))
@@ -583,7 +637,8 @@ def quiz_regrade(*, quiz_id: int, batch_size: int = 500) -> int:
             if not batch:
                 return changed
             for attempt in batch:
-                score, _right, passed, results = _score(attempt)
-                if (score, passed, results) != (attempt.score, attempt.passed, attempt.results):
-                    changed += _grade_write(attempt=attempt, state=Attempt.State.GRADED)
+                submission = Submission.of(attempt)
+                grade = _score(submission)
+                if (grade.score, grade.passed, grade.results) != (attempt.score, attempt.passed, attempt.results):
+                    changed += _grade_write(submission)
             last_id = batch[-1].pk

@@ -13,8 +13,7 @@ from django.test import Client
 
 from courses.models import Course, LessonReflection
 from courses.services import content_sync, enrolment_create
-
-from ..pages import BUDGET, page_weight, parse, unlabelled_fields
+from devtools.pages import BUDGET, page_weight, parse, unlabelled_fields
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,5 @@
-"""Helpers to read pages as a person (and a screen reader) would."""
+"""Helpers to read pages as a person (and a screen reader) would: the page-weight budget and labels,
+for the tests and `make page-weight`."""
 
 from __future__ import annotations
 
