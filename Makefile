@@ -61,9 +61,10 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-# Type checking with mypy and django-stubs (configuration in pyproject.toml); CI requires zero errors.
+# Type checking with mypy and django-stubs (configuration in pyproject.toml), ratcheted: the error
+# count in devtools/mypy-errors.txt may only fall (devtools/typecheck.py).
 typecheck: install
-	$(VENV)/bin/mypy .
+	LITERASI_ENV=test $(PY) devtools/typecheck.py
 
 bench: bench-lesson bench-grading bench-upload page-weight
 

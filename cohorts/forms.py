@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +20,7 @@ class CohortForm(forms.ModelForm):
             "end_date": forms.DateInput(attrs={"type": "date"}),
         }
 
-    def __init__(self, *args: object, provinces, **kwargs: object) -> None:
+    def __init__(self, *args: Any, provinces, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["province"].queryset = provinces
         self.fields["course"].queryset = Course.objects.filter(status=Course.Status.PUBLISHED)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from literasi.models import User
 
     from .content import CourseSource
@@ -34,7 +36,7 @@ class CourseExtension(Protocol):
         unmet requirement and the named parameters ``%(user)s`` and ``%(course)s``: the course is
         complete only when it returns nothing (quizzes: required quizzes not yet passed)."""
 
-    def course_page(self, *, course: Course, user: User) -> dict[str, Any]:
+    def course_page(self, *, course: Course, user: User | AnonymousUser) -> dict[str, Any]:
         """What the course page shows from this app, added to its template's context."""
 
 

@@ -6,6 +6,7 @@ import threading
 from dataclasses import dataclass, field
 
 from cachetools import TTLCache
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q, QuerySet
 
@@ -14,7 +15,7 @@ from literasi.models import User
 from .models import ActivityKind, Course, Enrolment, Lesson, LessonProgress, LessonReflection
 
 
-def catalogue(*, user: User) -> QuerySet[Course]:
+def catalogue(*, user: User | AnonymousUser) -> QuerySet[Course]:
     """Published courses with their published lesson count, and the user's enrolment (if any)."""
     courses = Course.objects.filter(status=Course.Status.PUBLISHED).annotate(
         lesson_count=Count("lessons", filter=Q(lessons__is_published=True))
@@ -235,7 +236,7 @@ def lesson_page_context(*, structure: CourseStructure, index: int, done: bool) -
     }
 
 
-def learner_state(*, user: User, structure: CourseStructure) -> tuple[Enrolment | None, Outline]:
+def learner_state(*, user: User | AnonymousUser, structure: CourseStructure) -> tuple[Enrolment | None, Outline]:
     """The learner's enrolment in the course (None if not enrolled, or removed) and the outline
     marked with what they have done. None and nothing done for a visitor who is not signed in.
 

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from literasi.errors import Refusal
-from literasi.http import or_404
+from literasi.http import AuthenticatedRequest, or_404
+from literasi.models import User
 from literasi.page_shells import render_shell
 
 from . import selectors, services
@@ -26,7 +27,8 @@ from .models import Enrolment
 
 def home(request: HttpRequest) -> HttpResponse:
     """The front page: a signed-in learner's courses first."""
-    mine = selectors.my_courses(user=request.user) if request.user.is_authenticated else []
+    user = request.user
+    mine = selectors.my_courses(user=user) if isinstance(user, User) else []
     return render(request, "home.html", {"my_courses": mine})
 
 
@@ -47,7 +49,7 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def course_enrol(request: HttpRequest, slug: str) -> HttpResponse:
+def course_enrol(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     course = or_404(selectors.course_published(slug=slug))
     try:
         services.enrolment_create(user=request.user, course=course)
@@ -59,7 +61,7 @@ def course_enrol(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _learner_place(
-    request: HttpRequest, slug: str
+    request: AuthenticatedRequest, slug: str
 ) -> tuple[selectors.CourseStructure, Enrolment, selectors.Outline] | HttpResponse:
     """The course, the learner's enrolment and outline; a closed course's lessons do not exist
     for anyone else, and an open course's send them to enrol."""
@@ -78,7 +80,7 @@ def _lesson_url(course: selectors.CourseStructure, lesson_slug: str) -> str:
 
 
 @login_required
-def course_resume(request: HttpRequest, slug: str) -> HttpResponse:
+def course_resume(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     place = _learner_place(request, slug)
     if isinstance(place, HttpResponse):
         return place
@@ -90,7 +92,7 @@ def course_resume(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def lesson_detail(request: HttpRequest, slug: str, lesson: str) -> HttpResponse:
+def lesson_detail(request: AuthenticatedRequest, slug: str, lesson: str) -> HttpResponse:
     place = _learner_place(request, slug)
     if isinstance(place, HttpResponse):
         return place
@@ -125,7 +127,7 @@ def _progress_bar_html(language: str, done: int, total: int) -> SafeString:
 
 @login_required
 @require_POST
-def lesson_complete(request: HttpRequest, slug: str, lesson: str) -> HttpResponse:
+def lesson_complete(request: AuthenticatedRequest, slug: str, lesson: str) -> HttpResponse:
     place = _learner_place(request, slug)
     if isinstance(place, HttpResponse):
         return place
@@ -141,7 +143,7 @@ def lesson_complete(request: HttpRequest, slug: str, lesson: str) -> HttpRespons
 
 @login_required
 @require_POST
-def reflection_save(request: HttpRequest, slug: str, lesson: str) -> HttpResponse:
+def reflection_save(request: AuthenticatedRequest, slug: str, lesson: str) -> HttpResponse:
     """Keep the enrolled learner's reflection on a lesson; they find it in the box when they return."""
     place = _learner_place(request, slug)
     if isinstance(place, HttpResponse):
@@ -163,5 +165,5 @@ def reflection_save(request: HttpRequest, slug: str, lesson: str) -> HttpRespons
 
 
 @login_required
-def my_courses(request: HttpRequest) -> HttpResponse:
+def my_courses(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "courses/my_courses.html", {"items": selectors.my_courses(user=request.user)})

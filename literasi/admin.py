@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -31,7 +33,7 @@ class LabelledTabularInline(admin.TabularInline):
     """A tabular inline whose inputs carry their column's name: Django's table shows it only as a
     column header, which screen readers do not tie to the inputs (the accessibility gate)."""
 
-    def get_formset(self, request: HttpRequest, obj: object = None, **kwargs: object):
+    def get_formset(self, request: HttpRequest, obj: object = None, **kwargs: Any):
         formset = super().get_formset(request, obj, **kwargs)
 
         class Labelled(formset):
@@ -102,7 +104,7 @@ class ProvinceMoveForm(forms.ModelForm):
         model = ProvinceMove
         fields = ("user", "to_province", "reason")
 
-    def __init__(self, *args: object, actor: User, **kwargs: object) -> None:
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.actor = actor
 
@@ -142,7 +144,7 @@ class ProvinceMoveAdmin(admin.ModelAdmin):
         form = super().get_form(request, obj, change=change, **kwargs)
 
         class WithActor(form):
-            def __init__(self, *args: object, **inner: object) -> None:
+            def __init__(self, *args: Any, **inner: object) -> None:
                 super().__init__(*args, actor=request.user, **inner)
 
         return WithActor

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +13,7 @@ from .nip import validate_nip
 class NipField(forms.CharField):
     """A NIP as people type it; the form's ``clean`` validates it against the employee kind."""
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 30)
         kwargs.setdefault("required", False)
         kwargs.setdefault("label", _("NIP (optional)"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Sum
 
 from courses.content import CourseSource
@@ -37,7 +38,7 @@ class QuizzesInCourses:
         """The course's required quizzes the learner has not passed."""
         return REQUIRED_QUIZZES_NOT_PASSED
 
-    def course_page(self, *, course: Course, user: User) -> dict[str, Any]:
+    def course_page(self, *, course: Course, user: User | AnonymousUser) -> dict[str, Any]:
         statuses = selectors.quizzes_for_learner(course_id=course.pk, user=user)
         return {
             "pretest": next((s for s in statuses if s.quiz.is_pretest), None),

@@ -7,6 +7,7 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Max, Min, Q, QuerySet
 
 from courses.selectors import is_enrolled
@@ -50,7 +51,7 @@ class QuizStatus:
         return not self.passed and self.open_attempt_id is None and self.attempts_left != 0
 
 
-def quizzes_for_learner(*, course_id: int, user: User) -> list[QuizStatus]:
+def quizzes_for_learner(*, course_id: int, user: User | AnonymousUser) -> list[QuizStatus]:
     """The course's published quizzes with the learner's attempts summarised. Two queries."""
     quizzes = list(Quiz.objects.filter(course_id=course_id, is_published=True).order_by("order", "pk"))
     attempts: dict[int, list[Attempt]] = {}

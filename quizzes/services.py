@@ -559,7 +559,9 @@ def attempt_grade(*, attempt_id: int) -> bool:
         row = cursor.fetchone()
     if row is None:
         return False
-    submission = Submission(*row[:7], layout=_json(row[7]), answers=_json(row[8]))
+    attempt_id, state, user_id, course_id, quiz_id, key_version, pass_mark, layout, answers = row
+    submission = Submission(attempt_id=attempt_id, state=state, user_id=user_id, course_id=course_id, quiz_id=quiz_id,
+                            key_version=key_version, pass_mark=pass_mark, layout=_json(layout), answers=_json(answers))  # fmt: skip
     if submission.state != Attempt.State.SUBMITTED:
         Attempt.objects.filter(pk=attempt_id).update(grading_runs=F("grading_runs") + 1)
         return False

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from courses import selectors as course_selectors
 from literasi.errors import Refusal
-from literasi.http import or_404
+from literasi.http import AuthenticatedRequest, or_404
 
 from . import selectors, services
 from .forms import AnswersForm, field_name
@@ -18,7 +18,7 @@ from .models import Attempt
 
 
 @login_required
-def quiz_detail(request: HttpRequest, quiz_id: int) -> HttpResponse:
+def quiz_detail(request: AuthenticatedRequest, quiz_id: int) -> HttpResponse:
     quiz = or_404(selectors.quiz_for_learner(user=request.user, quiz_id=quiz_id))
     status = next(
         s for s in selectors.quizzes_for_learner(course_id=quiz.course_id, user=request.user) if s.quiz == quiz
@@ -29,7 +29,7 @@ def quiz_detail(request: HttpRequest, quiz_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def quiz_start(request: HttpRequest, quiz_id: int) -> HttpResponse:
+def quiz_start(request: AuthenticatedRequest, quiz_id: int) -> HttpResponse:
     quiz = or_404(selectors.quiz_for_learner(user=request.user, quiz_id=quiz_id))
     try:
         attempt = services.attempt_start(user=request.user, quiz=quiz)
@@ -40,7 +40,7 @@ def quiz_start(request: HttpRequest, quiz_id: int) -> HttpResponse:
 
 
 @login_required
-def attempt_take(request: HttpRequest, attempt_id: int) -> HttpResponse:
+def attempt_take(request: AuthenticatedRequest, attempt_id: int) -> HttpResponse:
     attempt = or_404(selectors.attempt_of(user=request.user, attempt_id=attempt_id))
     if attempt.state != Attempt.State.IN_PROGRESS:
         return redirect("quizzes:result", attempt_id=attempt.pk)
@@ -84,7 +84,7 @@ def attempt_take(request: HttpRequest, attempt_id: int) -> HttpResponse:
     )
 
 
-def _result_context(request: HttpRequest, attempt: Attempt) -> dict:
+def _result_context(request: AuthenticatedRequest, attempt: Attempt) -> dict:
     if attempt.state in (Attempt.State.IN_PROGRESS, Attempt.State.SUBMITTED):
         # Still open, or being graded (and polled every second): the panel shows only that.
         return {"attempt": attempt, "quiz": attempt.quiz}
@@ -101,7 +101,7 @@ def _result_context(request: HttpRequest, attempt: Attempt) -> dict:
 
 
 @login_required
-def attempt_result(request: HttpRequest, attempt_id: int) -> HttpResponse:
+def attempt_result(request: AuthenticatedRequest, attempt_id: int) -> HttpResponse:
     attempt = or_404(selectors.attempt_of(user=request.user, attempt_id=attempt_id))
     if attempt.state == Attempt.State.IN_PROGRESS:
         return redirect("quizzes:attempt", attempt_id=attempt.pk)
@@ -109,7 +109,7 @@ def attempt_result(request: HttpRequest, attempt_id: int) -> HttpResponse:
 
 
 @login_required
-def attempt_result_status(request: HttpRequest, attempt_id: int) -> HttpResponse:
+def attempt_result_status(request: AuthenticatedRequest, attempt_id: int) -> HttpResponse:
     """The result panel alone, polled by htmx while the attempt is being graded."""
     attempt = or_404(selectors.attempt_of(user=request.user, attempt_id=attempt_id))
     return render(request, "quizzes/_result_panel.html", _result_context(request, attempt))

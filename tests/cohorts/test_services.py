@@ -43,8 +43,8 @@ def test_an_organiser_cannot_create_a_cohort_in_another_province(organiser_jabar
 
 
 def test_the_preview_lists_every_outcome_and_writes_nothing(cohort_jabar, organiser_jabar) -> None:
-    UserFactory(email="lama@contoh.go.id", full_name="Sudah Punya Akun", nip=None)
-    UserFactory(email="pemilik.nip@contoh.go.id", nip="198501012010011002")
+    UserFactory.create(email="lama@contoh.go.id", full_name="Sudah Punya Akun", nip=None)
+    UserFactory.create(email="pemilik.nip@contoh.go.id", nip="198501012010011002")
     users_before = User.objects.count()
     with translation.override("id"):
         upload = upload_and_check(cohort_jabar, organiser_jabar, [
@@ -71,7 +71,7 @@ def test_the_preview_lists_every_outcome_and_writes_nothing(cohort_jabar, organi
 
 def test_confirming_applies_the_valid_rows_and_invites_in_indonesian(cohort_jabar, organiser_jabar,
                                                                    django_capture_on_commit_callbacks) -> None:  # fmt: skip
-    existing = UserFactory(email="lama@contoh.go.id")
+    existing = UserFactory.create(email="lama@contoh.go.id")
     upload = upload_and_check(cohort_jabar, organiser_jabar, [*GOOD, ";Lama;lama@contoh.go.id;;", ";X;bukan;;"])
     with django_capture_on_commit_callbacks(execute=True):
         upload = confirm_and_apply(upload, organiser_jabar)

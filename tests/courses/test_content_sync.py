@@ -88,7 +88,7 @@ def test_an_edited_file_updates_its_lesson(content: Path) -> None:
 def test_a_removed_lesson_is_unpublished_and_progress_is_kept(content: Path) -> None:
     content_sync(root=content)
     course = Course.objects.get(slug=COURSE)
-    learner = UserFactory()
+    learner = UserFactory.create()
     enrolment = enrolment_create(user=learner, course=course)
     removed = Lesson.objects.get(slug="jejak-yang-sulit-dihapus")
     lesson_complete(enrolment=enrolment, lesson_id=removed.pk)

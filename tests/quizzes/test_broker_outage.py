@@ -29,7 +29,7 @@ def quiz(transactional_db):
 
 
 def signed_in_learner(client, quiz):
-    learner = UserFactory()
+    learner = UserFactory.create()
     finish_lessons(enrolment_create(user=learner, course=quiz.course))
     client.force_login(learner)
     return learner

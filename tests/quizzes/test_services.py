@@ -43,7 +43,7 @@ def test_an_attempt_draws_and_shuffles_its_own_questions(learner, quiz, enrolled
         assert sorted(item["o"]) == sorted(Option.objects.filter(question_id=item["q"]).values_list("pk", flat=True))
     layouts = set()
     for _ in range(8):  # other learners get other draws and orders
-        other = UserFactory()
+        other = UserFactory.create()
         Enrolment.objects.create(user=other, course=quiz.course)
         layouts.add(str(services.attempt_start(user=other, quiz=quiz).layout))
     assert len(layouts) > 1
@@ -169,7 +169,7 @@ def test_the_sweep_submits_expired_attempts_and_enqueues_waiting_ones(learner, q
     quiz.save()
     expired = services.attempt_start(user=learner, quiz=quiz)
     Attempt.objects.filter(pk=expired.pk).update(deadline=timezone.now() - dt.timedelta(minutes=5))
-    other = UserFactory()
+    other = UserFactory.create()
     Enrolment.objects.create(user=other, course=quiz.course)
     never_enqueued = services.attempt_start(user=other, quiz=quiz)
     Attempt.objects.filter(pk=never_enqueued.pk).update(state="submitted", submitted_at=timezone.now())

@@ -28,7 +28,7 @@ def submit_many(quiz, count: int, *, wrong: int = 0) -> list[int]:
     """``count`` learners who finished the lessons, each submitting an attempt (enqueued at commit)."""
     ids = []
     for _ in range(count):
-        learner = UserFactory()
+        learner = UserFactory.create()
         finish_lessons(enrolment_create(user=learner, course=quiz.course))
         attempt = services.attempt_start(user=learner, quiz=quiz)
         ids.append(services.attempt_submit(attempt=attempt, answers=right_answers(attempt, wrong=wrong)).pk)
