@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from cachetools import TTLCache
 from django.contrib.auth.models import AnonymousUser
@@ -197,8 +198,17 @@ def _build_structure(slug: str) -> CourseStructure | None:
         title=course.title,
         enrolment=course.enrolment,
         lessons=tuple(
-            LessonEntry(**{**row, "objectives": tuple(row["objectives"]), "activities": tuple(row["activities"])})
-            for row in lessons.values(
+            LessonEntry(
+                id=lesson.pk,
+                slug=lesson.slug,
+                title=lesson.title,
+                minutes=lesson.minutes,
+                body_html=lesson.body_html,
+                sources_html=lesson.sources_html,
+                objectives=tuple(lesson.objectives),
+                activities=tuple(lesson.activities),
+            )
+            for lesson in lessons.only(
                 "id", "slug", "title", "minutes", "body_html", "sources_html", "objectives", "activities"
             )
         ),
@@ -254,7 +264,8 @@ def learner_state(*, user: User | AnonymousUser, structure: CourseStructure) -> 
         f"ON p.user_id = e.user_id AND p.lesson_id IN ({', '.join(['%s'] * len(lesson_ids))}) "
         f"WHERE e.user_id = %s AND e.course_id = %s AND e.removed_at IS NULL"
     )
-    rows = list(Enrolment.objects.raw(sql, [*lesson_ids, user.pk, structure.id]))
+    # Each row is a whole Enrolment with the extra column done_lesson_id.
+    rows: list[Any] = list(Enrolment.objects.raw(sql, [*lesson_ids, user.pk, structure.id]))
     done = {row.done_lesson_id for row in rows if row.done_lesson_id is not None}
     return (rows[0] if rows else None), _outline(structure, done=done)
 

@@ -7,6 +7,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Sum
@@ -178,8 +179,9 @@ def course_save_from_admin(*, course: Course) -> None:
         previous = Course.objects.filter(pk=course.pk).values_list("slug", flat=True).first()
         course.description_html = render_markdown(course.description_md)
         course.save()
-        for slug in {previous, course.slug} - {None}:
-            course_structure_forget(slug=slug)
+        for slug in {previous, course.slug}:
+            if slug is not None:
+                course_structure_forget(slug=slug)
 
 
 # --- Learners ------------------------------------------------------------------------------------
@@ -297,7 +299,12 @@ def enrolment_refresh_completion(*, enrolment: Enrolment) -> bool:
         return False
     unmet = " UNION ALL ".join([_LESSONS_NOT_DONE, *(e.unmet_requirements_sql() for e in course_extensions())])
     now = timezone.now()
-    params = {"now": now, "enrolment": enrolment.pk, "course": enrolment.course_id, "user": enrolment.user_id}
+    params: dict[str, Any] = {
+        "now": now,
+        "enrolment": enrolment.pk,
+        "course": enrolment.course_id,
+        "user": enrolment.user_id,
+    }
     with connection.cursor() as cursor:
         if connection.features.has_select_for_update:  # SQLite serialises writers anyway
             cursor.execute(_LOCK_ENROLMENT, params)

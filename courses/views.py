@@ -153,7 +153,7 @@ def reflection_save(request: AuthenticatedRequest, slug: str, lesson: str) -> Ht
     back = f"{_lesson_url(course, entry.slug)}#refleksi"
     form = ReflectionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(form.errors["text"]))
+        messages.error(request, " ".join(str(error) for error in form.errors["text"]))
         return redirect(back)
     try:
         services.reflection_save(enrolment=enrolment, lesson_id=entry.id, text=form.cleaned_data["text"])

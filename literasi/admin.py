@@ -108,8 +108,9 @@ class ProvinceMoveForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.actor = actor
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         learner, province = cleaned.get("user"), cleaned.get("to_province")
         if learner is not None and province is not None and learner.province_id == province.pk:
             raise ValidationError(_("The learner is already in this province."))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, QuerySet
 
 from .models import Province, User
@@ -30,6 +31,6 @@ def user_manages_province(user: User, province_code: str) -> bool:
     return provinces_managed_by(user).filter(code=province_code).exists()
 
 
-def user_has_staff_role(user: User) -> bool:
+def user_has_staff_role(user: User | AnonymousUser) -> bool:
     """Organisers and national admins: the people two-factor authentication is required for."""
     return roles_of(user).is_staff_role

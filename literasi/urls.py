@@ -13,7 +13,7 @@ from courses.views import home
 from . import views
 
 # The admin login goes through allauth's: the same rate limits and two-factor check as the site.
-admin.site.login = secure_admin_login(admin.site.login)
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 admin.site.site_header = f"Literasi {settings.LITERASI_ISSUER_SHORT_NAME}"
 admin.site.site_title = f"Literasi {settings.LITERASI_ISSUER_SHORT_NAME}"
 

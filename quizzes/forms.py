@@ -26,6 +26,7 @@ class AnswersForm(forms.Form):
         self.questions = questions
         for shown in questions:
             choices = [(str(index), option.text) for index, option in enumerate(shown.options)]
+            field: forms.Field
             if shown.question.kind == Question.Kind.MULTIPLE:
                 field = forms.TypedMultipleChoiceField(choices=choices, coerce=int, required=False)
             else:

@@ -134,7 +134,7 @@ def gains_per_course(*, course_ids: Iterable[int] | None = None) -> dict[int, Co
         .values(*per_learner)
         .annotate(score=Min("score", filter=Q(state=Attempt.State.GRADED)), started=Min("started_at"))
     }
-    totals: dict[int, list[float]] = {}
+    totals: dict[int, list[int]] = {}
     for row in (
         attempts.filter(quiz__kind=Quiz.Kind.EVALUATION, quiz__required=True)
         .values(*per_learner)
