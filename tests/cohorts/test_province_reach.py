@@ -133,6 +133,7 @@ def test_a_national_admin_moves_a_learner_and_it_is_audited(national_admin, orga
     with pytest.raises(Refusal):
         learner_province_move(actor=national_admin, learner=learner_of_jabar, province=bali, reason="  ")
     move = learner_province_move(actor=national_admin, learner=learner_of_jabar, province=bali, reason="Mutasi")
+    assert move is not None
     assert (move.from_province_id, move.to_province_id, move.moved_by, move.reason) == ("32", "51", national_admin,
                                                                                         "Mutasi")  # fmt: skip
     own.refresh_from_db()

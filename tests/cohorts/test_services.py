@@ -11,6 +11,7 @@ from django.utils import translation
 from cohorts import services
 from cohorts.models import CohortEvent, UploadRow
 from courses.models import Enrolment
+from devtools.pages import found
 from literasi.errors import Refusal
 from literasi.models import User
 
@@ -164,12 +165,11 @@ def test_a_removed_participant_loses_access_to_a_closed_course(client, cohort_ja
 
 def test_setting_the_password_from_the_invitation_verifies_the_address(client, cohort_jabar, organiser_jabar,
                                                                         django_capture_on_commit_callbacks) -> None:  # fmt: skip
-    import re
 
     with django_capture_on_commit_callbacks(execute=True):
         services.participant_add(cohort=cohort_jabar, actor=organiser_jabar, email="undangan@contoh.go.id",
                                  full_name="Undangan")  # fmt: skip
-    link = re.search(r"https?://[^/\s]+(/akun/password/reset/key/\S+/)", mail.outbox[-1].body).group(1)
+    link = found(r"https?://[^/\s]+(/akun/password/reset/key/\S+/)", str(mail.outbox[-1].body))
     form_url = client.get(link)["Location"]
     response = client.post(form_url, {"password1": "Sandi-Baru-Kuat-1", "password2": "Sandi-Baru-Kuat-1"})
     assert response.status_code == 302

@@ -125,7 +125,7 @@ def test_a_removed_course_becomes_a_draft(content: Path) -> None:
 def test_a_changed_answer_key_updates_the_option_in_place(content: Path) -> None:
     content_sync(root=content)
     quiz = Quiz.objects.get(course__slug=COURSE, slug="evaluasi-akhir")
-    question = quiz.questions.filter(kind=Question.Kind.TRUE_FALSE).first()
+    question = quiz.questions.filter(kind=Question.Kind.TRUE_FALSE).order_by("order")[0]
     option_ids = sorted(question.options.values_list("pk", flat=True))
     path = content / COURSE / "quizzes" / "evaluasi-akhir.yaml"
     text = path.read_text()

@@ -6,13 +6,12 @@ a form that is refused, a message shown twice or to someone else, the wrong lang
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.test import Client
 
 from courses.selectors import structures
 from courses.services import enrolment_create, lesson_complete
+from devtools.pages import found
 
 from ..factories import course_with_lessons
 
@@ -33,7 +32,7 @@ def signed_in(user, **kwargs) -> Client:
 
 
 def csrf_token(html: str) -> str:
-    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    return found(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
 
 
 def test_each_learner_sees_their_own_progress_and_gets_a_form_that_works(course, learner, stranger) -> None:

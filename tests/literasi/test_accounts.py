@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.core import mail
 
+from devtools.pages import found
 from literasi.models import EmployeeKind, User
 
 from ..factories import PASSWORD, UserFactory
@@ -32,7 +31,7 @@ def signup_data(**overrides: str) -> dict[str, str]:
 
 def verification_link() -> str:
     assert mail.outbox, "no email was sent"
-    return re.search(r"https?://[^/\s]+(/akun/confirm-email/\S+/)", mail.outbox[-1].body).group(1)
+    return found(r"https?://[^/\s]+(/akun/confirm-email/\S+/)", str(mail.outbox[-1].body))
 
 
 def test_signup_records_the_profile_and_sends_a_verification_email_in_indonesian(client) -> None:
@@ -137,7 +136,7 @@ def test_a_registered_email_is_not_revealed_on_the_signup_page(client) -> None:
 def test_password_reset_and_change(client) -> None:
     user = UserFactory.create(email="lupa@contoh.go.id")
     client.post("/akun/password/reset/", {"email": "lupa@contoh.go.id"})
-    link = re.search(r"https?://[^/\s]+(/akun/password/reset/key/\S+/)", mail.outbox[-1].body).group(1)
+    link = found(r"https?://[^/\s]+(/akun/password/reset/key/\S+/)", str(mail.outbox[-1].body))
     form_url = client.get(link)["Location"]
     response = client.post(form_url, {"password1": "Kata-sandi-baru-99", "password2": "Kata-sandi-baru-99"})
     assert response.status_code == 302
