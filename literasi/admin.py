@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin
@@ -94,7 +94,7 @@ class UserAdmin(DjangoUserAdmin):
     def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
         # Organiser assignments go through the services, like every other path that grants a role.
         for instance in formset.save(commit=False):
-            organiser_assign(user=form.instance, province=instance.province, assigned_by=request.user)
+            organiser_assign(user=form.instance, province=instance.province, assigned_by=cast(User, request.user))
         for obj in formset.deleted_objects:
             organiser_unassign(user=form.instance, province_code=obj.province_id)
 
