@@ -8,7 +8,7 @@ export LITERASI_ENV ?= development
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-production lock messages run test lint bench bench-lesson bench-grading bench-upload page-weight makemessages
+.PHONY: install install-production lock messages run test lint typecheck wrk bench bench-lesson bench-grading bench-upload page-weight makemessages
 
 # A development machine (make run, make test) gets requirements-dev.txt: the runtime pins plus
 # the tools and test libraries. A production machine gets requirements.txt only
@@ -61,9 +61,19 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# Type checking with mypy and django-stubs (configuration in pyproject.toml), ratcheted: the error
+# count in devtools/mypy-errors.txt may only fall (devtools/typecheck.py).
+typecheck: install
+	LITERASI_ENV=test $(PY) devtools/typecheck.py
+
 bench: bench-lesson bench-grading bench-upload page-weight
 
-bench-lesson: install
+# The load generator is Debian's wrk, installed here when missing (as .ci/run installs chromium).
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { echo "--- installing Debian's wrk for the benchmarks"; \
+	  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+bench-lesson: install wrk
 	$(PY) bench/lesson_page.py
 
 page-weight: install

@@ -67,7 +67,7 @@ def main() -> None:
     from literasi.models import Province, User
     from quizzes import services
     from quizzes.models import Attempt, Option, Quiz
-    from quizzes.tasks import grade_attempt
+    from quizzes.tasks import attempt_grade
 
     broker = redis.Redis.from_url(ENV["REDIS_URL"])
     app.control.purge()
@@ -116,7 +116,7 @@ def main() -> None:
         def grading_rate(ids: list[int]) -> float:
             start = time.monotonic()
             for attempt_id in ids:
-                grade_attempt.delay(attempt_id)
+                attempt_grade.delay(attempt_id)
             # A cheap poll (an index range, twenty times a second) so waiting costs the graders little.
             in_range = Attempt.objects.filter(pk__gte=min(ids), pk__lte=max(ids), state="graded")
             while in_range.count() < len(ids):

@@ -25,8 +25,8 @@ from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
 from courses.models import Course  # noqa: E402
+from devtools.pages import BUDGET, asset_bytes  # noqa: E402
 from literasi.models import User  # noqa: E402
-from tests.pages import BUDGET, asset_bytes  # noqa: E402
 
 
 def weight(html: str) -> tuple[int, int]:

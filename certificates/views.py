@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from cohorts.selectors import cohort_for
 from literasi.errors import Refusal
+from literasi.http import or_404
 from literasi.nip import mask_nip
 from literasi.selectors import provinces_managed_by
 
@@ -128,7 +129,7 @@ def _managed_certificate(request: HttpRequest, certificate_id: int) -> Certifica
 
 @login_required
 def cohort_certificates(request: HttpRequest, cohort_id: int) -> HttpResponse:
-    cohort = cohort_for(user=request.user, cohort_id=cohort_id)
+    cohort = or_404(cohort_for(user=request.user, cohort_id=cohort_id))
     mode_form = IssueModeForm(request.POST or None, initial={"mode": services.cohort_issue_mode(cohort=cohort)})
     if request.method == "POST" and mode_form.is_valid():
         services.cohort_issue_mode_set(cohort=cohort, actor=request.user, mode=mode_form.cleaned_data["mode"])
@@ -143,7 +144,7 @@ def cohort_certificates(request: HttpRequest, cohort_id: int) -> HttpResponse:
 
 @login_required
 def issue_status(request: HttpRequest, cohort_id: int) -> HttpResponse:
-    cohort = cohort_for(user=request.user, cohort_id=cohort_id)
+    cohort = or_404(cohort_for(user=request.user, cohort_id=cohort_id))
     return render(
         request, "certificates/_progress.html", {"cohort": cohort, "progress": services.issue_progress(cohort=cohort)}
     )
@@ -152,7 +153,7 @@ def issue_status(request: HttpRequest, cohort_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def issue_all(request: HttpRequest, cohort_id: int) -> HttpResponse:
-    cohort = cohort_for(user=request.user, cohort_id=cohort_id)
+    cohort = or_404(cohort_for(user=request.user, cohort_id=cohort_id))
     services.certificates_issue_request(cohort=cohort, actor=request.user)
     messages.success(request, _("The certificates are being issued."))
     return redirect("certificates:cohort", cohort_id=cohort.pk)
@@ -191,7 +192,7 @@ def _zip_stream(certificates: list[Certificate]):
 @login_required
 def cohort_zip(request: HttpRequest, cohort_id: int) -> StreamingHttpResponse:
     """Every valid, rendered PDF of the cohort as one ZIP, streamed as it is built."""
-    cohort = cohort_for(user=request.user, cohort_id=cohort_id)
+    cohort = or_404(cohort_for(user=request.user, cohort_id=cohort_id))
     certificates = list(selectors.cohort_certificates(cohort_id=cohort.pk)
                         .filter(status=Certificate.Status.VALID).exclude(pdf_sha256=""))  # fmt: skip
     response = StreamingHttpResponse(_zip_stream(certificates), content_type="application/zip")

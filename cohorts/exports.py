@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Iterable
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,11 +21,12 @@ def _header() -> list[str]:
             _("Best quiz score"), _("Completed"), _("Completed at"), _("Last activity")]  # fmt: skip
 
 
-def _when(value: object) -> str:
+def _when(value: dt.datetime | None) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def _rows(enrolments: Iterable[Enrolment]) -> Iterable[list[object]]:
+def _rows(enrolments: Iterable[Any]) -> Iterable[list[object]]:
+    """``enrolments``: selectors.participants' rows, enrolments with lessons_done and best_score."""
     for e in enrolments:
         u = e.user
         yield [neutralise(v) for v in (

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -18,13 +20,16 @@ class CohortForm(forms.ModelForm):
             "end_date": forms.DateInput(attrs={"type": "date"}),
         }
 
-    def __init__(self, *args: object, provinces, **kwargs: object) -> None:
+    def __init__(self, *args: Any, provinces, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["province"].queryset = provinces
-        self.fields["course"].queryset = Course.objects.filter(status=Course.Status.PUBLISHED)
+        cast(forms.ModelChoiceField, self.fields["province"]).queryset = provinces
+        cast(forms.ModelChoiceField, self.fields["course"]).queryset = Course.objects.filter(
+            status=Course.Status.PUBLISHED
+        )
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("start_date"), cleaned.get("end_date")
         if start and end and end < start:
             self.add_error("end_date", _("The end date must not be before the start date."))

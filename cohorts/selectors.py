@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404
 
 from courses.models import Enrolment, LessonProgress
 from literasi.models import User
@@ -19,22 +18,18 @@ def cohorts_visible_to(user: User) -> QuerySet[Cohort]:
     return Cohort.objects.filter(province__in=provinces_managed_by(user))
 
 
-def cohort_for(*, user: User, cohort_id: int) -> Cohort:
-    cohort = cohorts_visible_to(user).select_related("province", "course").filter(pk=cohort_id).first()
-    if cohort is None:
-        raise Http404
-    return cohort
+def cohort_for(*, user: User, cohort_id: int) -> Cohort | None:
+    """The cohort, if it is in one of the user's provinces; otherwise None."""
+    return cohorts_visible_to(user).select_related("province", "course").filter(pk=cohort_id).first()
 
 
-def upload_for(*, user: User, upload_id: int) -> Upload:
-    upload = (
+def upload_for(*, user: User, upload_id: int) -> Upload | None:
+    """The upload, if its cohort is in one of the user's provinces; otherwise None."""
+    return (
         Upload.objects.select_related("cohort", "cohort__province", "cohort__course", "uploaded_by")
         .filter(pk=upload_id, cohort__in=cohorts_visible_to(user))
         .first()
     )
-    if upload is None:
-        raise Http404
-    return upload
 
 
 def cohort_list(*, user: User) -> QuerySet[Cohort]:

@@ -11,7 +11,9 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from literasi.errors import Refusal
-from literasi.selectors import provinces_managed_by
+from literasi.http import AuthenticatedRequest, or_404
+from literasi.roles import roles_of
+from literasi.selectors import provinces_managed_by, provinces_with_learner_counts
 
 from . import exports, selectors, services
 from .forms import CohortForm, ParticipantFilterForm, ParticipantForm, UploadForm
@@ -20,7 +22,22 @@ from .spreadsheets import size_refusal
 
 
 @login_required
-def cohort_create(request: HttpRequest) -> HttpResponse:
+def organiser_home(request: AuthenticatedRequest) -> HttpResponse:
+    """The organiser's and national admin's landing page: their provinces and cohorts."""
+    if not roles_of(request.user).is_staff_role:
+        raise Http404
+    return render(
+        request,
+        "literasi/organiser_home.html",
+        {
+            "provinces": provinces_with_learner_counts(request.user),
+            "cohorts": selectors.cohort_list(user=request.user),
+        },
+    )
+
+
+@login_required
+def cohort_create(request: AuthenticatedRequest) -> HttpResponse:
     provinces = provinces_managed_by(request.user)
     if not provinces.exists():
         raise Http404
@@ -33,8 +50,8 @@ def cohort_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def cohort_edit(request: HttpRequest, cohort_id: int) -> HttpResponse:
-    cohort = selectors.cohort_for(user=request.user, cohort_id=cohort_id)
+def cohort_edit(request: AuthenticatedRequest, cohort_id: int) -> HttpResponse:
+    cohort = or_404(selectors.cohort_for(user=request.user, cohort_id=cohort_id))
     form = CohortForm(request.POST or None, instance=cohort, provinces=provinces_managed_by(request.user))
     for locked in ("province", "course", "year"):
         form.fields[locked].disabled = True
@@ -46,8 +63,8 @@ def cohort_edit(request: HttpRequest, cohort_id: int) -> HttpResponse:
 
 
 @login_required
-def cohort_detail(request: HttpRequest, cohort_id: int) -> HttpResponse:
-    cohort = selectors.cohort_for(user=request.user, cohort_id=cohort_id)
+def cohort_detail(request: AuthenticatedRequest, cohort_id: int) -> HttpResponse:
+    cohort = or_404(selectors.cohort_for(user=request.user, cohort_id=cohort_id))
     filters = ParticipantFilterForm(request.GET or None)
     search, status = "", ""
     if filters.is_valid():
@@ -72,8 +89,8 @@ def cohort_detail(request: HttpRequest, cohort_id: int) -> HttpResponse:
 
 
 @login_required
-def cohort_export(request: HttpRequest, cohort_id: int, fmt: str) -> HttpResponse:
-    cohort = selectors.cohort_for(user=request.user, cohort_id=cohort_id)
+def cohort_export(request: AuthenticatedRequest, cohort_id: int, fmt: str) -> HttpResponse:
+    cohort = or_404(selectors.cohort_for(user=request.user, cohort_id=cohort_id))
     if fmt not in {"csv", "xlsx"}:
         raise Http404
     rows = selectors.participants(cohort=cohort, search=request.GET.get("q", ""), status=request.GET.get("status", ""))
@@ -90,8 +107,8 @@ def cohort_export(request: HttpRequest, cohort_id: int, fmt: str) -> HttpRespons
 
 @login_required
 @require_POST
-def upload_create(request: HttpRequest, cohort_id: int) -> HttpResponse:
-    cohort = selectors.cohort_for(user=request.user, cohort_id=cohort_id)
+def upload_create(request: AuthenticatedRequest, cohort_id: int) -> HttpResponse:
+    cohort = or_404(selectors.cohort_for(user=request.user, cohort_id=cohort_id))
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("Choose a CSV or XLSX file to upload."))
@@ -133,30 +150,30 @@ def _upload_context(request: HttpRequest, upload: Upload) -> dict:
 
 
 @login_required
-def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
-    upload = selectors.upload_for(user=request.user, upload_id=upload_id)
+def upload_detail(request: AuthenticatedRequest, upload_id: int) -> HttpResponse:
+    upload = or_404(selectors.upload_for(user=request.user, upload_id=upload_id))
     return render(request, "cohorts/upload_detail.html", _upload_context(request, upload))
 
 
 @login_required
-def upload_status(request: HttpRequest, upload_id: int) -> HttpResponse:
+def upload_status(request: AuthenticatedRequest, upload_id: int) -> HttpResponse:
     """The progress panel alone, polled by htmx while a file is checked or applied."""
-    upload = selectors.upload_for(user=request.user, upload_id=upload_id)
+    upload = or_404(selectors.upload_for(user=request.user, upload_id=upload_id))
     return render(request, "cohorts/_upload_panel.html", _upload_context(request, upload))
 
 
 @login_required
 @require_POST
-def upload_confirm(request: HttpRequest, upload_id: int) -> HttpResponse:
-    upload = selectors.upload_for(user=request.user, upload_id=upload_id)
+def upload_confirm(request: AuthenticatedRequest, upload_id: int) -> HttpResponse:
+    upload = or_404(selectors.upload_for(user=request.user, upload_id=upload_id))
     services.upload_confirm(upload=upload, actor=request.user)
     return redirect("cohorts:upload", upload_id=upload.pk)
 
 
 @login_required
 @require_POST
-def participant_add(request: HttpRequest, cohort_id: int) -> HttpResponse:
-    cohort = selectors.cohort_for(user=request.user, cohort_id=cohort_id)
+def participant_add(request: AuthenticatedRequest, cohort_id: int) -> HttpResponse:
+    cohort = or_404(selectors.cohort_for(user=request.user, cohort_id=cohort_id))
     form = ParticipantForm(request.POST)
     if form.is_valid():
         try:
@@ -175,8 +192,8 @@ def participant_add(request: HttpRequest, cohort_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def participant_remove(request: HttpRequest, cohort_id: int, user_id: int) -> HttpResponse:
-    cohort = selectors.cohort_for(user=request.user, cohort_id=cohort_id)
+def participant_remove(request: AuthenticatedRequest, cohort_id: int, user_id: int) -> HttpResponse:
+    cohort = or_404(selectors.cohort_for(user=request.user, cohort_id=cohort_id))
     if services.participant_remove(cohort=cohort, actor=request.user, learner_id=user_id):
         messages.success(request, _("The participant was removed from the cohort. Their progress is kept."))
     return redirect("cohorts:detail", cohort_id=cohort.pk)

@@ -233,7 +233,7 @@ def read_lesson(path: Path) -> LessonSource:
     post = _read_markdown(path)
     if not post.content.strip():
         raise ContentError(f"{path}: the lesson has no body")
-    meta = post.metadata
+    meta: dict[str, Any] = post.metadata
     slug = _slug(meta, path)
     title = _require(meta, "title", path)
     if "minutes" in meta:
@@ -261,7 +261,7 @@ def read_course(folder: Path) -> CourseSource:
     if not path.exists():
         raise ContentError(f"{folder}: a course folder needs course.md")
     post = _read_markdown(path)
-    meta = post.metadata
+    meta: dict[str, Any] = post.metadata
     pillars = meta.get("pillars") or []
     unknown = [p for p in pillars if p not in Pillar.values]
     if not isinstance(pillars, list) or unknown:

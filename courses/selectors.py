@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import datetime
+import threading
 from dataclasses import dataclass, field
+from typing import Any
 
+from cachetools import TTLCache
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import Http404
-from django.urls import reverse
-from django.utils import timezone
 
-from literasi.db import fetchall_prepared
 from literasi.models import User
-from literasi.process_cache import ProcessCache
 
 from .models import ActivityKind, Course, Enrolment, Lesson, LessonProgress, LessonReflection
 
 
-def catalogue(*, user: User) -> QuerySet[Course]:
+def catalogue(*, user: User | AnonymousUser) -> QuerySet[Course]:
     """Published courses with their published lesson count, and the user's enrolment (if any)."""
     courses = Course.objects.filter(status=Course.Status.PUBLISHED).annotate(
         lesson_count=Count("lessons", filter=Q(lessons__is_published=True))
@@ -30,17 +28,19 @@ def catalogue(*, user: User) -> QuerySet[Course]:
     return courses
 
 
-def course_published(*, slug: str) -> Course:
-    """A published course by slug; drafts do not exist for learners."""
-    course = Course.objects.filter(slug=slug, status=Course.Status.PUBLISHED).first()
-    if course is None:
-        raise Http404
-    return course
+def course_published(*, slug: str) -> Course | None:
+    """A published course by slug; drafts do not exist for learners (None)."""
+    return Course.objects.filter(slug=slug, status=Course.Status.PUBLISHED).first()
 
 
 def is_enrolled(*, user: User, course_id: int) -> bool:
     """Whether ``user`` has an enrolment in the course that gives access (not removed)."""
     return Enrolment.objects.active().filter(user=user, course_id=course_id).exists()
+
+
+def has_completed(*, user: User, course_id: int) -> bool:
+    """Whether ``user`` has completed the course (a completion stays, even after removal)."""
+    return Enrolment.objects.filter(user=user, course_id=course_id, completed_at__isnull=False).exists()
 
 
 def percent_done(done: int, total: int) -> int:
@@ -54,7 +54,6 @@ class OutlineEntry:
     title: str
     minutes: int
     done: bool
-    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -69,11 +68,9 @@ class Outline:
     def percent(self) -> int:
         return percent_done(self.done_count, len(self.lessons))
 
-    def position(self, slug: str) -> int:
-        for index, entry in enumerate(self.lessons):
-            if entry.slug == slug:
-                return index
-        raise Http404
+    def position(self, slug: str) -> int | None:
+        """Where the lesson ``slug`` is in the course (from 0); None if it is not one of its lessons."""
+        return next((index for index, entry in enumerate(self.lessons) if entry.slug == slug), None)
 
     def resume(self, last_lesson_id: int | None) -> OutlineEntry | None:
         """Where "Lanjutkan belajar" leads: the last lesson opened if unfinished, else the next
@@ -138,11 +135,12 @@ def my_courses(*, user: User) -> list[MyCourse]:
 
 # --- The lesson page's read path --------------------------------------------------------------
 # A course's published structure (its lessons and their rendered HTML) changes only when content
-# is synced or edited in the admin. It is kept in each process's memory for 30 seconds; the
-# services that change content drop it at once in their own process. The lesson page then reads
-# only the learner's own rows from the database.
+# is synced or edited in the admin. Each process keeps it for 30 seconds (cachetools' TTLCache);
+# the services that change content drop it at once in their own process. The lesson page then
+# reads only the learner's own rows from the database.
 
-structures: ProcessCache[CourseStructure] = ProcessCache(ttl=30)
+structures: TTLCache[str, CourseStructure] = TTLCache(maxsize=512, ttl=30)
+_structures_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -152,12 +150,9 @@ class LessonEntry:
     title: str
     minutes: int
     body_html: str
-    url: str
-    complete_url: str
     sources_html: str = ""
     objectives: tuple[str, ...] = ()
     activities: tuple[dict, ...] = ()  # as stored on Lesson.activities
-    reflection_url: str = ""
 
     @property
     def has_reflection(self) -> bool:
@@ -170,7 +165,6 @@ class CourseStructure:
     slug: str
     title: str
     enrolment: str
-    url: str
     lessons: tuple[LessonEntry, ...]
     # Its lesson pages as rendered for each variant (literasi/page_shells.py): they are kept as
     # long as the structure they were rendered from, and go with it.
@@ -181,29 +175,40 @@ class CourseStructure:
         return self.enrolment == Course.Enrolment.OPEN
 
 
-def course_structure(*, slug: str) -> CourseStructure:
-    """A published course and its published lessons with their HTML; Http404 for drafts."""
-    return structures.get_or_build(slug, lambda: _build_structure(slug))
+def course_structure(*, slug: str) -> CourseStructure | None:
+    """A published course and its published lessons with their HTML; None for drafts."""
+    with _structures_lock:
+        structure = structures.get(slug)
+    if structure is None:
+        structure = _build_structure(slug)
+        if structure is not None:
+            with _structures_lock:
+                structures[slug] = structure
+    return structure
 
 
-def _build_structure(slug: str) -> CourseStructure:
+def _build_structure(slug: str) -> CourseStructure | None:
     course = course_published(slug=slug)
+    if course is None:
+        return None
     lessons = Lesson.objects.filter(course=course, is_published=True).order_by("order", "pk")
-    # URLs are reversed here, once, rather than on every page view.
     return CourseStructure(
         id=course.pk,
         slug=course.slug,
         title=course.title,
         enrolment=course.enrolment,
-        url=reverse("courses:detail", args=[course.slug]),
         lessons=tuple(
             LessonEntry(
-                **{**row, "objectives": tuple(row["objectives"]), "activities": tuple(row["activities"])},
-                url=reverse("courses:lesson", args=[course.slug, row["slug"]]),
-                complete_url=reverse("courses:lesson_complete", args=[course.slug, row["slug"]]),
-                reflection_url=reverse("courses:reflection", args=[course.slug, row["slug"]]),
+                id=lesson.pk,
+                slug=lesson.slug,
+                title=lesson.title,
+                minutes=lesson.minutes,
+                body_html=lesson.body_html,
+                sources_html=lesson.sources_html,
+                objectives=tuple(lesson.objectives),
+                activities=tuple(lesson.activities),
             )
-            for row in lessons.values(
+            for lesson in lessons.only(
                 "id", "slug", "title", "minutes", "body_html", "sources_html", "objectives", "activities"
             )
         ),
@@ -218,7 +223,12 @@ def reflection_text(*, user: User, lesson_id: int) -> str:
 
 def course_structure_forget(*, slug: str) -> None:
     """Drop a course's structure (and with it its kept lesson pages) from this process after commit."""
-    transaction.on_commit(lambda: structures.forget(slug))
+
+    def forget() -> None:
+        with _structures_lock:
+            structures.pop(slug, None)
+
+    transaction.on_commit(forget)
 
 
 def lesson_page_context(*, structure: CourseStructure, index: int, done: bool) -> dict[str, object]:
@@ -236,53 +246,34 @@ def lesson_page_context(*, structure: CourseStructure, index: int, done: bool) -
     }
 
 
-def learner_state(*, user: User, structure: CourseStructure) -> tuple[Enrolment | None, Outline]:
-    """The learner's enrolment in the course and the outline marked with what they have done.
+def learner_state(*, user: User | AnonymousUser, structure: CourseStructure) -> tuple[Enrolment | None, Outline]:
+    """The learner's enrolment in the course (None if not enrolled, or removed) and the outline
+    marked with what they have done. None and nothing done for a visitor who is not signed in.
 
-    For a visitor who is not signed in: no enrolment and nothing done, without a query.
-    Otherwise one query (the enrolment joined to the learner's progress on this course's lessons), in
-    plain SQL and prepared on PostgreSQL: this is the lesson page's only per-learner read, and
-    both the ORM's compilation and PostgreSQL's planning cost more than running it.
+    One query, the lesson page's only read of the learner's own rows: the enrolment joined to
+    their progress on the course's lessons, one row per lesson done (or one row with no lesson).
+    It is raw SQL (``Manager.raw``, which still returns whole enrolments) because the ORM took
+    longer to build the two queries it needs than PostgreSQL took to run them.
     """
     if not user.is_authenticated:
         return None, _outline(structure, done=set())
     lesson_ids = [entry.id for entry in structure.lessons] or [0]
-    enrolments, progress = Enrolment._meta.db_table, LessonProgress._meta.db_table
-    placeholders = ", ".join(["%s"] * len(lesson_ids))
     sql = (
-        f"SELECT e.id, e.last_lesson_id, e.last_activity_at, e.completed_at, p.lesson_id "  # noqa: S608 - table names from models
-        f"FROM {enrolments} e LEFT JOIN {progress} p "
-        f"ON p.user_id = e.user_id AND p.lesson_id IN ({placeholders}) "
+        f"SELECT e.*, p.lesson_id AS done_lesson_id FROM {Enrolment._meta.db_table} e "  # noqa: S608 - table names from models
+        f"LEFT JOIN {LessonProgress._meta.db_table} p "
+        f"ON p.user_id = e.user_id AND p.lesson_id IN ({', '.join(['%s'] * len(lesson_ids))}) "
         f"WHERE e.user_id = %s AND e.course_id = %s AND e.removed_at IS NULL"
     )
-    rows = fetchall_prepared(sql, [*lesson_ids, user.pk, structure.id])
-    enrolment = None
-    if rows:
-        pk, last_lesson_id, last_activity_at, completed_at, _ = rows[0]
-        enrolment = Enrolment(
-            pk=pk,
-            user_id=user.pk,
-            course_id=structure.id,
-            last_lesson_id=last_lesson_id,
-            last_activity_at=_aware(last_activity_at),
-            completed_at=_aware(completed_at),
-        )
-    return enrolment, _outline(structure, done={row[4] for row in rows if row[4] is not None})
+    # Each row is a whole Enrolment with the extra column done_lesson_id.
+    rows: list[Any] = list(Enrolment.objects.raw(sql, [*lesson_ids, user.pk, structure.id]))
+    done = {row.done_lesson_id for row in rows if row.done_lesson_id is not None}
+    return (rows[0] if rows else None), _outline(structure, done=done)
 
 
 def _outline(structure: CourseStructure, *, done: set[int]) -> Outline:
     return Outline(
         [
-            OutlineEntry(id=e.id, slug=e.slug, title=e.title, minutes=e.minutes, done=e.id in done, url=e.url)
+            OutlineEntry(id=e.id, slug=e.slug, title=e.title, minutes=e.minutes, done=e.id in done)
             for e in structure.lessons
         ]
     )
-
-
-def _aware(value: object) -> object:
-    """Datetimes from a raw cursor, as the ORM would return them (SQLite gives strings)."""
-    if isinstance(value, str):
-        value = datetime.datetime.fromisoformat(value)
-    if isinstance(value, datetime.datetime) and timezone.is_naive(value):
-        value = timezone.make_aware(value, datetime.UTC)
-    return value

@@ -7,15 +7,18 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from literasi.errors import Refusal
 from literasi.models import ProvinceMove, User
 
 from .content import CourseSource, read_content, render_lesson_body
+from .extensions import course_extensions
 from .markdown import render_markdown
 from .models import ActivityKind, Course, Enrolment, Lesson, LessonProgress, LessonReflection
 from .selectors import course_structure_forget
@@ -34,22 +37,6 @@ def on_course_completed(hook: CourseCompletedHook) -> None:
     """Register ``hook`` to run after each course completion commits (idempotent)."""
     if hook not in _course_completed_hooks:
         _course_completed_hooks.append(hook)
-
-
-class EnrolmentRefused(Exception):
-    """The learner may not enrol; ``message`` is for the learner, in their language."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class ReflectionRefused(Exception):
-    """The reflection was not saved; ``message`` is for the learner, in their language."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 # --- Content -------------------------------------------------------------------------------------
@@ -139,14 +126,15 @@ def content_sync(*, root: Path) -> SyncReport:
     missing from the files are unpublished; courses missing from the files become drafts. No
     learner's progress is deleted. Safe to repeat: a second run reports nothing changed.
     """
-    from quizzes.services import quizzes_check_for_course, quizzes_sync_for_course  # quizzes build on courses
-
     sources = read_content(root)
-    quizzes = {source.slug: quizzes_check_for_course(source=source) for source in sources}
+    extensions = course_extensions()
+    # Every file of every course is checked before anything is written.
+    checked = {source.slug: [extension.content_check(source=source) for extension in extensions] for source in sources}
     report = SyncReport()
     for source in sources:
         course = _sync_course(source, report)
-        quizzes_sync_for_course(course=course, quizzes=quizzes[source.slug], report=report)
+        for extension, part in zip(extensions, checked[source.slug], strict=True):
+            extension.content_sync(course=course, checked=part, report=report)
         course_refresh_minutes(course=course)
         course_structure_forget(slug=course.slug)
     gone = Course.objects.exclude(slug__in=[s.slug for s in sources]).filter(status=Course.Status.PUBLISHED)
@@ -159,14 +147,13 @@ def content_sync(*, root: Path) -> SyncReport:
 
 
 def course_refresh_minutes(*, course: Course) -> None:
-    """Recompute the course's minutes (and so its JP) from its published lessons and quizzes."""
-    from quizzes.models import Quiz
-
+    """Recompute the course's minutes (and so its JP) from its published lessons and what the
+    apps built on courses add (quizzes)."""
     lessons = course.lessons.filter(is_published=True).aggregate(total=Sum("minutes"))["total"] or 0
-    quizzes = Quiz.objects.filter(course=course, is_published=True).aggregate(total=Sum("minutes"))["total"] or 0
-    if course.minutes != lessons + quizzes:
-        Course.objects.filter(pk=course.pk).update(minutes=lessons + quizzes)
-        course.minutes = lessons + quizzes
+    minutes = lessons + sum(extension.course_minutes(course=course) for extension in course_extensions())
+    if course.minutes != minutes:
+        Course.objects.filter(pk=course.pk).update(minutes=minutes)
+        course.minutes = minutes
 
 
 def lesson_save_from_admin(*, lesson: Lesson) -> None:
@@ -192,8 +179,9 @@ def course_save_from_admin(*, course: Course) -> None:
         previous = Course.objects.filter(pk=course.pk).values_list("slug", flat=True).first()
         course.description_html = render_markdown(course.description_md)
         course.save()
-        for slug in {previous, course.slug} - {None}:
-            course_structure_forget(slug=slug)
+        for slug in {previous, course.slug}:
+            if slug is not None:
+                course_structure_forget(slug=slug)
 
 
 # --- Learners ------------------------------------------------------------------------------------
@@ -202,18 +190,18 @@ def course_save_from_admin(*, course: Course) -> None:
 def enrolment_create(*, user: User, course: Course) -> Enrolment:
     """Enrol ``user`` in an open, published course. Safe to repeat: returns the existing enrolment.
 
-    Raises EnrolmentRefused for a draft or a closed course (closed courses take their learners
+    Raises Refusal for a draft or a closed course (closed courses take their learners
     through cohorts).
     """
     existing = Enrolment.objects.filter(user=user, course=course).first()
     if existing is not None and existing.removed_at is None:
         return existing
     if existing is not None:  # removed from a cohort: the organiser decides, not the learner
-        raise EnrolmentRefused(_("This course is only open to participants of a cohort."))
+        raise Refusal(_("This course is only open to participants of a cohort."))
     if not course.is_published:
-        raise EnrolmentRefused(_("This course is not available."))
+        raise Refusal(_("This course is not available."))
     if not course.is_open:
-        raise EnrolmentRefused(_("This course is only open to participants of a cohort."))
+        raise Refusal(_("This course is only open to participants of a cohort."))
     enrolment, _created = Enrolment.objects.get_or_create(
         user=user, course=course, defaults={"province_id": user.province_id, "last_activity_at": timezone.now()}
     )
@@ -257,18 +245,18 @@ def reflection_save(*, enrolment: Enrolment, lesson_id: int, text: str) -> Lesso
     """Keep what the enrolment's learner wrote in a lesson's reflection box (one per learner and
     lesson; saving again replaces it).
 
-    ``enrolment`` gives access (not removed). Raises ReflectionRefused when the lesson is not a
+    ``enrolment`` gives access (not removed). Raises Refusal when the lesson is not a
     published lesson of the enrolment's course asking for a reflection, or the text is empty or
     longer than ``LessonReflection.MAX_LENGTH``. Safe to repeat.
     """
     text = text.strip()
     lesson = Lesson.objects.filter(pk=lesson_id, course_id=enrolment.course_id, is_published=True).first()
     if lesson is None or not any(a["kind"] == ActivityKind.REFLECTION for a in lesson.activities):
-        raise ReflectionRefused(_("This lesson has no reflection to write."))
+        raise Refusal(_("This lesson has no reflection to write."))
     if not text:
-        raise ReflectionRefused(_("Write your reflection before saving it."))
+        raise Refusal(_("Write your reflection before saving it."))
     if len(text) > LessonReflection.MAX_LENGTH:
-        raise ReflectionRefused(
+        raise Refusal(
             _("Your reflection is too long: at most %(limit_value)s characters.")
             % {"limit_value": LessonReflection.MAX_LENGTH}
         )
@@ -278,56 +266,52 @@ def reflection_save(*, enrolment: Enrolment, lesson_id: int, text: str) -> Lesso
     return reflection
 
 
-# Written in SQL because it runs inside every grading task (the grading benchmark's hot path):
-# building it with the ORM cost more than running it. One statement, portable to SQLite.
-_COMPLETE_IF_DONE = """
-UPDATE {enrolment} SET completed_at = %s
-WHERE user_id = %s AND course_id = %s AND completed_at IS NULL AND removed_at IS NULL
-  AND NOT EXISTS (
-    SELECT 1 FROM {lesson} l WHERE l.course_id = %s AND l.is_published = %s
-      AND NOT EXISTS (SELECT 1 FROM {progress} p WHERE p.lesson_id = l.id AND p.user_id = %s))
-  AND NOT EXISTS (
-    SELECT 1 FROM {quiz} q WHERE q.course_id = %s AND q.is_published = %s AND q.required = %s
-      AND NOT EXISTS (SELECT 1 FROM {attempt} a WHERE a.quiz_id = q.id AND a.user_id = %s AND a.passed = %s))
+# The rule "course complete", in SQL because it runs inside every grading task (bench/grading.py):
+# the enrolment is not removed, not yet complete, and has no unmet requirement: no published
+# lesson of the course left undone, and none of what the apps built on courses require (quizzes:
+# a required quiz not passed; CourseExtension.unmet_requirements_sql).
+_COMPLETE_IF_NOTHING_UNMET = """
+UPDATE courses_enrolment SET completed_at = %(now)s
+WHERE id = %(enrolment)s AND completed_at IS NULL AND removed_at IS NULL
+  AND NOT EXISTS ({unmet})
 """
-
-
-_LOCK_ENROLMENT = "SELECT id FROM {enrolment} WHERE user_id = %s AND course_id = %s FOR UPDATE"
+_LESSONS_NOT_DONE = """
+SELECT 1 FROM courses_lesson l
+WHERE l.course_id = %(course)s AND l.is_published
+  AND NOT EXISTS (SELECT 1 FROM courses_lessonprogress p WHERE p.lesson_id = l.id AND p.user_id = %(user)s)
+"""
+_LOCK_ENROLMENT = "SELECT id FROM courses_enrolment WHERE id = %(enrolment)s FOR UPDATE"
 
 
 def enrolment_refresh_completion(*, enrolment: Enrolment) -> bool:
-    """The one place a course becomes completed: all published lessons done and every required
-    quiz passed. Sets ``completed_at`` once and never takes a completion back. Returns True if
-    this call completed it.
+    """The one place a course becomes completed: every published lesson done, and every
+    requirement of the apps built on courses met (quizzes: every required quiz passed). Sets
+    ``completed_at`` once and never takes a completion back; a removed enrolment does not
+    complete. Returns True if this call completed it.
 
     Call it inside the transaction that recorded the learner's progress (a lesson done, a quiz
-    passed). It locks the enrolment row, then runs one conditional UPDATE by learner and course
-    (``enrolment`` needs only those two). The lock makes concurrent callers (the last lesson marked
-    done while the last quiz is graded) take turns, and the second one's UPDATE then sees the
-    first one's committed work, so a completion is never missed nor written twice. The hooks
-    registered with ``on_course_completed`` run after the commit, once per completion.
+    passed). It locks the enrolment's row, so concurrent callers (the last lesson marked done
+    while the last quiz is graded) take turns, and the second one's UPDATE sees the first one's
+    committed work: a completion is never missed nor written twice. The hooks registered with
+    ``on_course_completed`` run after the commit, once per completion.
     """
-    from quizzes.models import Attempt, Quiz
-
     if enrolment.completed_at is not None:
         return False
-    sql = _COMPLETE_IF_DONE.format(
-        enrolment=Enrolment._meta.db_table,
-        lesson=Lesson._meta.db_table,
-        progress=LessonProgress._meta.db_table,
-        quiz=Quiz._meta.db_table,
-        attempt=Attempt._meta.db_table,
-    )
+    unmet = " UNION ALL ".join([_LESSONS_NOT_DONE, *(e.unmet_requirements_sql() for e in course_extensions())])
     now = timezone.now()
-    u, c = enrolment.user_id, enrolment.course_id
+    params: dict[str, Any] = {
+        "now": now,
+        "enrolment": enrolment.pk,
+        "course": enrolment.course_id,
+        "user": enrolment.user_id,
+    }
     with connection.cursor() as cursor:
         if connection.features.has_select_for_update:  # SQLite serialises writers anyway
-            cursor.execute(_LOCK_ENROLMENT.format(enrolment=Enrolment._meta.db_table), [u, c])
-        cursor.execute(sql, [now, u, c, c, True, u, c, True, True, u, True])
-        completed = cursor.rowcount
+            cursor.execute(_LOCK_ENROLMENT, params)
+        cursor.execute(_COMPLETE_IF_NOTHING_UNMET.format(unmet=unmet), params)
+        completed = cursor.rowcount == 1
     if completed:
         enrolment.completed_at = now
-        enrolment_id = enrolment.pk or Enrolment.objects.filter(user_id=u, course_id=c).values_list("pk", flat=True)[0]
         for hook in _course_completed_hooks:
-            transaction.on_commit(functools.partial(hook, enrolment_id))
-    return bool(completed)
+            transaction.on_commit(functools.partial(hook, enrolment.pk))
+    return completed

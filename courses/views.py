@@ -1,22 +1,35 @@
 from __future__ import annotations
 
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from literasi.errors import Refusal
+from literasi.http import AuthenticatedRequest, or_404
+from literasi.models import User
 from literasi.page_shells import render_shell
-from literasi.process_cache import ProcessCache
-from quizzes import selectors as quiz_selectors
 
 from . import selectors, services
+from .extensions import course_extensions
 from .forms import ReflectionForm
 from .models import Enrolment
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The front page: a signed-in learner's courses first."""
+    user = request.user
+    mine = selectors.my_courses(user=user) if isinstance(user, User) else []
+    return render(request, "home.html", {"my_courses": mine})
 
 
 def catalogue(request: HttpRequest) -> HttpResponse:
@@ -24,32 +37,23 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 
 
 def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    course = selectors.course_published(slug=slug)
-    enrolment, outline = selectors.learner_state(user=request.user, structure=selectors.course_structure(slug=slug))
+    course = or_404(selectors.course_published(slug=slug))
+    structure = or_404(selectors.course_structure(slug=slug))
+    enrolment, outline = selectors.learner_state(user=request.user, structure=structure)
     resume = outline.resume(enrolment.last_lesson_id) if enrolment else None
-    statuses = quiz_selectors.quizzes_for_learner(course_id=course.pk, user=request.user)
-    return render(
-        request,
-        "courses/course_detail.html",
-        {
-            "course": course,
-            "enrolment": enrolment,
-            "outline": outline,
-            "resume": resume,
-            "pretest": next((s for s in statuses if s.quiz.is_pretest), None),
-            "quiz_statuses": [s for s in statuses if not s.quiz.is_pretest],
-            "gain": quiz_selectors.learner_gain(statuses=statuses),
-        },
-    )
+    context = {"course": course, "enrolment": enrolment, "outline": outline, "resume": resume}
+    for extension in course_extensions():  # quizzes: the pre-test, the quizzes and the gain
+        context |= extension.course_page(course=course, user=request.user)
+    return render(request, "courses/course_detail.html", context)
 
 
 @login_required
 @require_POST
-def course_enrol(request: HttpRequest, slug: str) -> HttpResponse:
-    course = selectors.course_published(slug=slug)
+def course_enrol(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    course = or_404(selectors.course_published(slug=slug))
     try:
         services.enrolment_create(user=request.user, course=course)
-    except services.EnrolmentRefused as refusal:
+    except Refusal as refusal:
         messages.error(request, refusal.message)
         return redirect("courses:detail", slug=course.slug)
     messages.success(request, _("You are enrolled. Happy learning!"))
@@ -57,37 +61,43 @@ def course_enrol(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _learner_place(
-    request: HttpRequest, slug: str
+    request: AuthenticatedRequest, slug: str
 ) -> tuple[selectors.CourseStructure, Enrolment, selectors.Outline] | HttpResponse:
     """The course, the learner's enrolment and outline; a closed course's lessons do not exist
     for anyone else, and an open course's send them to enrol."""
-    course = selectors.course_structure(slug=slug)
+    course = or_404(selectors.course_structure(slug=slug))
     enrolment, outline = selectors.learner_state(user=request.user, structure=course)
     if enrolment is not None:
         return course, enrolment, outline
     if not course.is_open:
         raise Http404
     messages.info(request, _("Enrol in this course to read its lessons."))
-    return redirect(course.url)
+    return redirect("courses:detail", slug=course.slug)
+
+
+def _lesson_url(course: selectors.CourseStructure, lesson_slug: str) -> str:
+    return reverse("courses:lesson", args=[course.slug, lesson_slug])
 
 
 @login_required
-def course_resume(request: HttpRequest, slug: str) -> HttpResponse:
+def course_resume(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     place = _learner_place(request, slug)
     if isinstance(place, HttpResponse):
         return place
     course, enrolment, outline = place
     resume = outline.resume(enrolment.last_lesson_id)
-    return redirect(resume.url if resume is not None else course.url)
+    if resume is None:
+        return redirect("courses:detail", slug=course.slug)
+    return redirect(_lesson_url(course, resume.slug))
 
 
 @login_required
-def lesson_detail(request: HttpRequest, slug: str, lesson: str) -> HttpResponse:
+def lesson_detail(request: AuthenticatedRequest, slug: str, lesson: str) -> HttpResponse:
     place = _learner_place(request, slug)
     if isinstance(place, HttpResponse):
         return place
     course, enrolment, outline = place
-    index = outline.position(lesson)
+    index = or_404(outline.position(lesson))
     services.lesson_visit(enrolment=enrolment, lesson_id=course.lessons[index].id)
     done = outline.lessons[index].done
     holes = {"progress": _progress_bar(outline)}
@@ -104,54 +114,56 @@ def lesson_detail(request: HttpRequest, slug: str, lesson: str) -> HttpResponse:
     )
 
 
-_progress_bars: ProcessCache[str] = ProcessCache(ttl=3600)
+def _progress_bar(outline: selectors.Outline) -> SafeString:
+    return _progress_bar_html(get_language(), outline.done_count, len(outline.lessons))
 
 
-def _progress_bar(outline: selectors.Outline) -> str:
-    done, total = outline.done_count, len(outline.lessons)
-    return _progress_bars.get_or_build(
-        f"{get_language()}:{done}:{total}",
-        lambda: render_to_string("courses/_progress.html", {"percent": outline.percent, "done": done, "total": total}),
-    )
+@functools.lru_cache(maxsize=1024)
+def _progress_bar_html(language: str, done: int, total: int) -> SafeString:
+    """Rendered once per process for each language and count: it is a hole in every lesson page."""
+    context = {"percent": selectors.percent_done(done, total), "done": done, "total": total}
+    return mark_safe(render_to_string("courses/_progress.html", context))  # noqa: S308 - our own template
 
 
 @login_required
 @require_POST
-def lesson_complete(request: HttpRequest, slug: str, lesson: str) -> HttpResponse:
+def lesson_complete(request: AuthenticatedRequest, slug: str, lesson: str) -> HttpResponse:
     place = _learner_place(request, slug)
     if isinstance(place, HttpResponse):
         return place
     course, enrolment, outline = place
-    index = outline.position(lesson)
+    index = or_404(outline.position(lesson))
     if services.lesson_complete(enrolment=enrolment, lesson_id=course.lessons[index].id):
         messages.success(request, _("Congratulations, you have completed this course!"))
-        return redirect(course.url)
-    following = course.lessons[index + 1] if index + 1 < len(course.lessons) else None
-    return redirect(following.url if following is not None else course.url)
+        return redirect("courses:detail", slug=course.slug)
+    if index + 1 < len(course.lessons):
+        return redirect(_lesson_url(course, course.lessons[index + 1].slug))
+    return redirect("courses:detail", slug=course.slug)
 
 
 @login_required
 @require_POST
-def reflection_save(request: HttpRequest, slug: str, lesson: str) -> HttpResponse:
+def reflection_save(request: AuthenticatedRequest, slug: str, lesson: str) -> HttpResponse:
     """Keep the enrolled learner's reflection on a lesson; they find it in the box when they return."""
     place = _learner_place(request, slug)
     if isinstance(place, HttpResponse):
         return place
     course, enrolment, outline = place
-    entry = course.lessons[outline.position(lesson)]
+    entry = course.lessons[or_404(outline.position(lesson))]
+    back = f"{_lesson_url(course, entry.slug)}#refleksi"
     form = ReflectionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(form.errors["text"]))
-        return redirect(f"{entry.url}#refleksi")
+        messages.error(request, " ".join(str(error) for error in form.errors["text"]))
+        return redirect(back)
     try:
         services.reflection_save(enrolment=enrolment, lesson_id=entry.id, text=form.cleaned_data["text"])
-    except services.ReflectionRefused as refusal:
+    except Refusal as refusal:
         messages.error(request, refusal.message)
     else:
         messages.success(request, _("Your reflection is saved. Only you can read it."))
-    return redirect(f"{entry.url}#refleksi")
+    return redirect(back)
 
 
 @login_required
-def my_courses(request: HttpRequest) -> HttpResponse:
+def my_courses(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "courses/my_courses.html", {"items": selectors.my_courses(user=request.user)})

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -31,7 +33,7 @@ class LabelledTabularInline(admin.TabularInline):
     """A tabular inline whose inputs carry their column's name: Django's table shows it only as a
     column header, which screen readers do not tie to the inputs (the accessibility gate)."""
 
-    def get_formset(self, request: HttpRequest, obj: object = None, **kwargs: object):
+    def get_formset(self, request: HttpRequest, obj: object = None, **kwargs: Any):
         formset = super().get_formset(request, obj, **kwargs)
 
         class Labelled(formset):
@@ -92,7 +94,7 @@ class UserAdmin(DjangoUserAdmin):
     def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
         # Organiser assignments go through the services, like every other path that grants a role.
         for instance in formset.save(commit=False):
-            organiser_assign(user=form.instance, province=instance.province, assigned_by=request.user)
+            organiser_assign(user=form.instance, province=instance.province, assigned_by=cast(User, request.user))
         for obj in formset.deleted_objects:
             organiser_unassign(user=form.instance, province_code=obj.province_id)
 
@@ -102,12 +104,13 @@ class ProvinceMoveForm(forms.ModelForm):
         model = ProvinceMove
         fields = ("user", "to_province", "reason")
 
-    def __init__(self, *args: object, actor: User, **kwargs: object) -> None:
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.actor = actor
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         learner, province = cleaned.get("user"), cleaned.get("to_province")
         if learner is not None and province is not None and learner.province_id == province.pk:
             raise ValidationError(_("The learner is already in this province."))
@@ -142,7 +145,7 @@ class ProvinceMoveAdmin(admin.ModelAdmin):
         form = super().get_form(request, obj, change=change, **kwargs)
 
         class WithActor(form):
-            def __init__(self, *args: object, **inner: object) -> None:
+            def __init__(self, *args: Any, **inner: object) -> None:
                 super().__init__(*args, actor=request.user, **inner)
 
         return WithActor

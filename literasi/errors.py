@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.functional import Promise
+
 
 class Refusal(Exception):
     """A service refuses a request; ``message`` is shown to the user (already translated).
@@ -10,6 +12,6 @@ class Refusal(Exception):
     not manage) are not refusals: they stay ``PermissionDenied``/404 so nothing is confirmed.
     """
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str | Promise) -> None:
         super().__init__(message)
-        self.message = message
+        self.message = str(message)  # in the language of the request that was refused

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +13,7 @@ from .nip import validate_nip
 class NipField(forms.CharField):
     """A NIP as people type it; the form's ``clean`` validates it against the employee kind."""
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 30)
         kwargs.setdefault("required", False)
         kwargs.setdefault("label", _("NIP (optional)"))
@@ -23,7 +25,7 @@ class NipField(forms.CharField):
         super().__init__(**kwargs)
 
 
-def clean_profile_nip(form: forms.Form) -> str | None:
+def clean_profile_nip(form: ProfileSignupForm) -> str | None:
     """Validate ``form``'s NIP (an error names the rule that failed). Returns the 18 digits, or
     None when empty.
 
@@ -48,6 +50,8 @@ def clean_profile_nip(form: forms.Form) -> str | None:
 
 
 class ProfileSignupForm(forms.Form):
+    taken_nip: str | None = None  # set by clean_profile_nip
+
     """The profile part of signup; allauth adds email and password fields to it."""
 
     full_name = forms.CharField(
@@ -70,8 +74,9 @@ class ProfileSignupForm(forms.Form):
         label=_("Province"), queryset=Province.objects.order_by("name"), empty_label=_("Choose your province")
     )
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         cleaned["nip"] = clean_profile_nip(self)
         return cleaned
 

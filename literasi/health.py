@@ -17,7 +17,7 @@ def database_ok() -> bool:
         return False
 
 
-def broker_ok(timeout: float = 2.0) -> bool:
+def broker_ok(timeout: int = 2) -> bool:
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout)

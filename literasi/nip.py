@@ -65,6 +65,9 @@ def validate_nip(raw: str, *, today: dt.date | None = None) -> str:
             code="nip_birth_date",
         )
     year, month_or_code = int(nip[8:12]), nip[12:14]
+    appointed: tuple[int, ...]
+    born: tuple[int, ...]
+    now: tuple[int, ...]
     if is_pppk_number(nip):
         appointed, born, now = (year,), (birth.year,), (today.year,)
     elif 1 <= int(month_or_code) <= 12:

@@ -70,14 +70,16 @@ def render_shell(
         "csrf_token": hole("csrf"),
         "next_path": hole("next"),
     }
+    html: str
     if len(get_messages(request)):
         # Messages are shown once, to one person: never kept.
         html = render_to_string(template_name, full_context, request)
     else:
         key = f"{template_name}|{variant}|{nav_variant(request)}"
-        html = kept.get(key)
-        if html is None:
-            html = kept[key] = render_to_string(template_name, full_context, request)
+        kept_html = kept.get(key)
+        if kept_html is None:
+            kept_html = kept[key] = render_to_string(template_name, full_context, request)
+        html = kept_html
 
     filled = dict(holes)
 

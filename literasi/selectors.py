@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count, QuerySet
 
 from .models import Province, User
 from .roles import roles_of
@@ -21,10 +22,15 @@ def provinces_managed_by(user: User) -> QuerySet[Province]:
     return Province.objects.filter(organiser_assignments__user=user)
 
 
+def provinces_with_learner_counts(user: User) -> QuerySet[Province]:
+    """The provinces ``user`` manages, each with ``learner_count``: the learners living there."""
+    return provinces_managed_by(user).annotate(learner_count=Count("residents"))
+
+
 def user_manages_province(user: User, province_code: str) -> bool:
     return provinces_managed_by(user).filter(code=province_code).exists()
 
 
-def user_has_staff_role(user: User) -> bool:
+def user_has_staff_role(user: User | AnonymousUser) -> bool:
     """Organisers and national admins: the people two-factor authentication is required for."""
     return roles_of(user).is_staff_role

@@ -148,10 +148,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # Tests that use a real worker process need a test database the worker can open.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-literasi.sqlite3")}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's documented PostgreSQL options: parameters bound on the server, and psycopg
+    # prepares a statement once it has run DATABASE_PREPARE_THRESHOLD times on a connection,
+    # so PostgreSQL plans the queries of every page view once per connection, not every time.
+    # Empty turns preparing off (transaction mode behind PgBouncer older than 1.22, or with its
+    # max_prepared_statements at 0).
+    DATABASES["default"]["OPTIONS"] = {
+        "server_side_binding": True,
+        "prepare_threshold": env_int("DATABASE_PREPARE_THRESHOLD", 5)
+        if os.environ.get("DATABASE_PREPARE_THRESHOLD", "5")
+        else None,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# The lesson page's query is a prepared statement on PostgreSQL (literasi/db.py); Django's own
-# queries never are. Turn off in transaction mode behind PgBouncer < 1.22 (or max_prepared_statements 0).
-DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # The cache may live in another Redis database than the broker (clearing one never touches the other).
@@ -162,7 +171,7 @@ CACHE_URL = os.environ.get("CACHE_URL", REDIS_URL)
 if CACHE_URL:
     CACHES = {
         "default": {
-            "BACKEND": "literasi.cache.RedisCache",
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "literasi"),
         }

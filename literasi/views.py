@@ -1,23 +1,10 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from cohorts import selectors as cohort_selectors
-from courses import selectors as course_selectors
-
 from . import health
-from .roles import roles_of
-from .selectors import provinces_managed_by
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    mine = course_selectors.my_courses(user=request.user) if request.user.is_authenticated else []
-    return render(request, "home.html", {"my_courses": mine})
 
 
 @require_GET
@@ -40,16 +27,4 @@ def healthz(request: HttpRequest) -> JsonResponse:
             "workers": workers,
         },
         status=200 if database else 503,
-    )
-
-
-@login_required
-def organiser_home(request: HttpRequest) -> HttpResponse:
-    provinces = provinces_managed_by(request.user).annotate(learner_count=Count("residents"))
-    if not roles_of(request.user).is_staff_role:
-        raise Http404
-    return render(
-        request,
-        "literasi/organiser_home.html",
-        {"provinces": provinces, "cohorts": cohort_selectors.cohort_list(user=request.user)},
     )

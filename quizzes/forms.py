@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from .models import Question
@@ -19,11 +21,12 @@ class AnswersForm(forms.Form):
     unanswered question is simply not right.
     """
 
-    def __init__(self, *args: object, questions: list[ShownQuestion], **kwargs: object) -> None:
+    def __init__(self, *args: Any, questions: list[ShownQuestion], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.questions = questions
         for shown in questions:
             choices = [(str(index), option.text) for index, option in enumerate(shown.options)]
+            field: forms.Field
             if shown.question.kind == Question.Kind.MULTIPLE:
                 field = forms.TypedMultipleChoiceField(choices=choices, coerce=int, required=False)
             else:

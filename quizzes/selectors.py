@@ -3,32 +3,33 @@
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Max, Min, Q
-from django.http import Http404
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Max, Min, Q, QuerySet
 
+from courses.selectors import is_enrolled
 from literasi.models import User
-from literasi.process_cache import ProcessCache
 
 from .models import Attempt, Option, Question, Quiz
 
-_answer_keys: ProcessCache[dict[int, frozenset[int]]] = ProcessCache(ttl=3600)
-
 
 def answer_key(*, quiz: Quiz) -> dict[int, frozenset[int]]:
-    """The right option ids per question, cached per process for the quiz's current key version."""
+    """The right option ids per question, kept per process for the quiz's current key version
+    (an edited key has a new version, so a grader never uses an old one)."""
+    return answer_key_for_version(quiz.pk, quiz.key_version)
 
-    def load() -> dict[int, frozenset[int]]:
-        key: dict[int, set[int]] = {}
-        for question_id, option_id in Option.objects.filter(question__quiz=quiz, is_correct=True).values_list(
-            "question_id", "pk"
-        ):
-            key.setdefault(question_id, set()).add(option_id)
-        return {question_id: frozenset(ids) for question_id, ids in key.items()}
 
-    return _answer_keys.get_or_build(f"{quiz.pk}:{quiz.key_version}", load)
+@functools.lru_cache(maxsize=1024)
+def answer_key_for_version(quiz_id: int, key_version: int) -> dict[int, frozenset[int]]:
+    key: dict[int, set[int]] = {}
+    for question_id, option_id in Option.objects.filter(question__quiz_id=quiz_id, is_correct=True).values_list(
+        "question_id", "pk"
+    ):
+        key.setdefault(question_id, set()).add(option_id)
+    return {question_id: frozenset(ids) for question_id, ids in key.items()}
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class QuizStatus:
         return not self.passed and self.open_attempt_id is None and self.attempts_left != 0
 
 
-def quizzes_for_learner(*, course_id: int, user: User) -> list[QuizStatus]:
+def quizzes_for_learner(*, course_id: int, user: User | AnonymousUser) -> list[QuizStatus]:
     """The course's published quizzes with the learner's attempts summarised. Two queries."""
     quizzes = list(Quiz.objects.filter(course_id=course_id, is_published=True).order_by("order", "pk"))
     attempts: dict[int, list[Attempt]] = {}
@@ -133,7 +134,7 @@ def gains_per_course(*, course_ids: Iterable[int] | None = None) -> dict[int, Co
         .values(*per_learner)
         .annotate(score=Min("score", filter=Q(state=Attempt.State.GRADED)), started=Min("started_at"))
     }
-    totals: dict[int, list[float]] = {}
+    totals: dict[int, list[int]] = {}
     for row in (
         attempts.filter(quiz__kind=Quiz.Kind.EVALUATION, quiz__required=True)
         .values(*per_learner)
@@ -152,12 +153,26 @@ def gains_per_course(*, course_ids: Iterable[int] | None = None) -> dict[int, Co
     }
 
 
-def attempt_of(*, user: User, attempt_id: int) -> Attempt:
-    """The learner's own attempt; anyone else's does not exist for them."""
+def attempt_of(*, user: User, attempt_id: int) -> Attempt | None:
+    """The learner's own attempt, if they are still enrolled in its course; anyone else's does
+    not exist for them (None)."""
     attempt = Attempt.objects.select_related("quiz", "quiz__course").filter(pk=attempt_id, user=user).first()
-    if attempt is None:
-        raise Http404
+    if attempt is None or not is_enrolled(user=user, course_id=attempt.quiz.course_id):
+        return None
     return attempt
+
+
+def quiz_for_learner(*, user: User, quiz_id: int) -> Quiz | None:
+    """A published quiz of a published course the learner is enrolled in; otherwise None."""
+    quiz = Quiz.objects.select_related("course").filter(pk=quiz_id, is_published=True).first()
+    if quiz is None or not quiz.course.is_published or not is_enrolled(user=user, course_id=quiz.course_id):
+        return None
+    return quiz
+
+
+def attempts_at(*, user: User, quiz: Quiz) -> QuerySet[Attempt]:
+    """The learner's attempts at ``quiz``, first to last."""
+    return Attempt.objects.filter(user=user, quiz=quiz).order_by("number")
 
 
 @dataclass(frozen=True)

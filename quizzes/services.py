@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import secrets
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
@@ -15,15 +15,15 @@ from django.utils.translation import gettext_lazy as _
 
 from courses.content import QUIZ_MINUTES_PER_QUESTION, SLUG, ContentError, CourseSource, QuizSource
 from courses.markdown import render_markdown
-from courses.models import Course
+from courses.models import Course, Enrolment
+from courses.selectors import is_enrolled
+from courses.services import SyncReport, apply_changes, enrolment_refresh_completion
+from literasi.errors import Refusal
 from literasi.models import User
 from literasi.queueing import publish
 
 from .models import Attempt, Option, Question, Quiz
-from .selectors import answer_key
-
-if TYPE_CHECKING:
-    from courses.services import SyncReport
+from .selectors import answer_key_for_version
 
 TRUE_FALSE_OPTIONS = ("Benar", "Salah")
 
@@ -287,8 +287,6 @@ def quizzes_sync_for_course(*, course: Course, quizzes: list[CheckedQuiz], repor
     attempts keep their questions. A changed answer key does not regrade past attempts by itself:
     use the admin's regrade action for that.
     """
-    from courses.services import apply_changes  # courses' sync calls this one
-
     lesson_ids = dict(course.lessons.values_list("slug", "pk"))
     existing = {quiz.slug: quiz for quiz in course.quizzes.all()}
     for checked in quizzes:
@@ -350,14 +348,6 @@ GRACE = dt.timedelta(seconds=30)
 REENQUEUE_AFTER = dt.timedelta(minutes=2)
 
 
-class AttemptRefused(Exception):
-    """The learner may not start or change this attempt; ``message`` is for the learner."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
 def attempts_used(*, user: User, quiz: Quiz) -> int:
     return Attempt.objects.filter(user=user, quiz=quiz).count()
 
@@ -388,18 +378,16 @@ def attempt_start(*, user: User, quiz: Quiz) -> Attempt:
     Requires an enrolment in the quiz's course and an attempt left. Safe to repeat: a second
     call (double click, another tab) returns the same open attempt.
     """
-    from courses.selectors import is_enrolled
-
     if not quiz.is_published or not is_enrolled(user=user, course_id=quiz.course_id):
-        raise AttemptRefused(_("Enrol in the course to take its quizzes."))
+        raise Refusal(_("Enrol in the course to take its quizzes."))
     open_attempt = Attempt.objects.filter(user=user, quiz=quiz, state=Attempt.State.IN_PROGRESS).first()
     if open_attempt is not None:
         return open_attempt
     used = attempts_used(user=user, quiz=quiz)
     if quiz.max_attempts and used >= quiz.max_attempts:
-        raise AttemptRefused(_("You have used all your attempts at this quiz."))
+        raise Refusal(_("You have used all your attempts at this quiz."))
     if Attempt.objects.filter(user=user, quiz=quiz, passed=True).exists():
-        raise AttemptRefused(_("You have already passed this quiz."))
+        raise Refusal(_("You have already passed this quiz."))
 
     questions = list(quiz.questions.filter(is_published=True).prefetch_related("options"))
     rng = secrets.SystemRandom()
@@ -422,7 +410,7 @@ def attempt_start(*, user: User, quiz: Quiz) -> Attempt:
     except IntegrityError:  # another request opened one at the same moment: use that one
         opened = Attempt.objects.filter(user=user, quiz=quiz, state=Attempt.State.IN_PROGRESS).first()
         if opened is None:
-            raise AttemptRefused(_("Please try again.")) from None
+            raise Refusal(_("Please try again.")) from None
         return opened
 
 
@@ -483,79 +471,124 @@ def attempt_enqueue_grading(*, attempt_id: int) -> bool:
     fast try (``literasi.queueing.publish``), so the learner's request is neither failed nor held
     up for it.
     """
-    from .tasks import grade_attempt
+    from .tasks import attempt_grade  # the task module imports this one
 
-    if not publish(grade_attempt, attempt_id):
+    if not publish(attempt_grade, attempt_id):
         return False
     Attempt.objects.filter(pk=attempt_id, state=Attempt.State.SUBMITTED).update(grading_enqueued_at=timezone.now())
     return True
 
 
-def _score(attempt: Attempt) -> tuple[int, int, bool, dict[str, dict]]:
-    """(score percent, correct count, passed, per-question results) for the attempt's answers."""
-    key = answer_key(quiz=attempt.quiz)
+@dataclass(frozen=True)
+class Submission:
+    """What grading reads of an attempt and its quiz (plain data, not a model instance)."""
+
+    attempt_id: int
+    state: str
+    user_id: int
+    course_id: int
+    quiz_id: int
+    key_version: int
+    pass_mark: int
+    layout: list[dict[str, Any]]
+    answers: dict[str, list[int]]
+
+    @classmethod
+    def of(cls, attempt: Attempt) -> Submission:
+        quiz = attempt.quiz
+        return cls(attempt_id=attempt.pk, state=attempt.state, user_id=attempt.user_id, course_id=quiz.course_id,
+                   quiz_id=quiz.pk, key_version=quiz.key_version, pass_mark=quiz.pass_mark, layout=attempt.layout,
+                   answers=attempt.answers)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Grade:
+    score: int  # percent
+    correct_count: int
+    passed: bool
+    results: dict[str, dict[str, Any]]  # per question: {"correct": bool, "key": [option ids]}
+
+
+def _score(submission: Submission) -> Grade:
+    """The grade of the submission's answers against its quiz's current answer key."""
+    key = answer_key_for_version(submission.quiz_id, submission.key_version)
     results, right = {}, 0
-    for question_id in attempt.question_ids:
-        chosen = set(attempt.answers.get(str(question_id), []))
+    for item in submission.layout:
+        question_id = item["q"]
+        chosen = set(submission.answers.get(str(question_id), []))
         correct = key.get(question_id, frozenset())
         ok = bool(chosen) and chosen == correct
         right += ok
         results[str(question_id)] = {"correct": ok, "key": sorted(correct)}
-    total = len(attempt.question_ids)
+    total = len(submission.layout)
     score = round(100 * right / total) if total else 0
-    return score, right, score >= attempt.quiz.pass_mark, results
+    return Grade(score=score, correct_count=right, passed=score >= submission.pass_mark, results=results)
 
 
-# The grading task reads and writes in SQL: it runs for every submission, and building its
-# statements with the ORM cost more than the database spent on them (see bench/grading.py).
-_READ_ATTEMPT = """
-SELECT a.state, a.user_id, a.layout, a.answers, q.id, q.course_id, q.pass_mark, q.key_version
-FROM {attempt} a JOIN {quiz} q ON q.id = a.quiz_id WHERE a.id = %s
+# Grading reads and writes in SQL: it runs for every submission, and building these statements
+# with the ORM cost three times what the database spent running them (bench/grading.py).
+_READ_SUBMISSION = """
+SELECT a.id, a.state, a.user_id, q.course_id, q.id, q.key_version, q.pass_mark, a.layout, a.answers
+FROM quizzes_attempt a JOIN quizzes_quiz q ON q.id = a.quiz_id
+WHERE a.id = %(attempt)s
 """
 _WRITE_GRADE = """
-UPDATE {attempt} SET state = %s, graded_at = %s, score = %s, correct_count = %s, passed = %s,
-  results = %s, grade_writes = grade_writes + 1, grading_runs = grading_runs + 1
-WHERE id = %s AND state = %s
+UPDATE quizzes_attempt
+SET state = %(graded)s, graded_at = %(now)s, score = %(score)s, correct_count = %(correct_count)s,
+    passed = %(passed)s, results = %(results)s,
+    grade_writes = grade_writes + 1, grading_runs = grading_runs + %(grading_run)s
+WHERE id = %(attempt)s AND state = %(state)s
 """
 
 
-def _json(value: object) -> object:
-    return json.loads(value) if isinstance(value, str) else value
+def _json(value: object) -> Any:
+    return json.loads(value) if isinstance(value, str) else value  # SQLite gives JSON as text
 
 
 def attempt_grade(*, attempt_id: int) -> bool:
-    """Grade a submitted attempt and complete the course if this pass was the last requirement.
+    """The grading task's service: grade a submitted attempt, and complete the course if this
+    pass was the last requirement.
 
-    Idempotent: the grade is written by an UPDATE that matches only while the attempt is still
-    ``submitted`` (and, for a pass, in the same transaction as the completion), so a second
-    delivery of the same task (a worker that died, the sweep) writes nothing. Returns True when
-    this call wrote the grade. A missing attempt is ignored.
+    Safe to repeat: the grade is written only while the attempt is still ``submitted`` (a second
+    delivery of the same task, a worker that died, the sweep: they write nothing). Counts every
+    run in ``grading_runs``. Returns True when this call wrote the grade. A missing attempt is
+    ignored.
     """
-    from courses.models import Enrolment
-    from courses.services import enrolment_refresh_completion
-
-    tables = {"attempt": Attempt._meta.db_table, "quiz": Quiz._meta.db_table}
     with connection.cursor() as cursor:
-        cursor.execute(_READ_ATTEMPT.format(**tables), [attempt_id])
+        cursor.execute(_READ_SUBMISSION, {"attempt": attempt_id})
         row = cursor.fetchone()
     if row is None:
         return False
-    state, user_id, layout, answers, quiz_id, course_id, pass_mark, key_version = row
-    if state != Attempt.State.SUBMITTED:
+    attempt_id, state, user_id, course_id, quiz_id, key_version, pass_mark, layout, answers = row
+    submission = Submission(attempt_id=attempt_id, state=state, user_id=user_id, course_id=course_id, quiz_id=quiz_id,
+                            key_version=key_version, pass_mark=pass_mark, layout=_json(layout), answers=_json(answers))  # fmt: skip
+    if submission.state != Attempt.State.SUBMITTED:
         Attempt.objects.filter(pk=attempt_id).update(grading_runs=F("grading_runs") + 1)
         return False
-    quiz = Quiz(pk=quiz_id, course_id=course_id, pass_mark=pass_mark, key_version=key_version)
-    attempt = Attempt(pk=attempt_id, user_id=user_id, quiz=quiz, layout=_json(layout), answers=_json(answers))
-    score, right, passed, results = _score(attempt)
+    return _grade_write(submission, grading_run=True)
+
+
+def _grade_write(submission: Submission, *, grading_run: bool = False) -> bool:
+    """The one path that writes a grade, for grading and regrading alike.
+
+    Scores the submission against its quiz's current answer key and writes the grade if the
+    attempt is still in ``submission.state``, counting it in ``grade_writes`` (and, for the
+    grading task, in ``grading_runs``); a pass completes the course if that was all it needed,
+    in the same transaction. Returns True when the grade was written.
+    """
+    grade = _score(submission)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            _WRITE_GRADE.format(**tables),
-            [Attempt.State.GRADED, timezone.now(), score, right, passed, json.dumps(results), attempt_id,
-             Attempt.State.SUBMITTED],
+            _WRITE_GRADE,
+            {"graded": Attempt.State.GRADED, "now": timezone.now(), "score": grade.score,
+             "correct_count": grade.correct_count, "passed": grade.passed, "results": json.dumps(grade.results),
+             "grading_run": int(grading_run), "attempt": submission.attempt_id, "state": submission.state},
         )  # fmt: skip
         written = cursor.rowcount == 1
-        if written and passed:
-            enrolment_refresh_completion(enrolment=Enrolment(user_id=user_id, course_id=course_id))
+        if written and grade.passed:
+            enrolment = Enrolment.objects.filter(user_id=submission.user_id, course_id=submission.course_id).first()
+            if enrolment is not None:
+                enrolment_refresh_completion(enrolment=enrolment)
     return written
 
 
@@ -569,9 +602,10 @@ def attempts_sweep(*, now: dt.datetime | None = None, reenqueue_after: dt.timede
     """
     now = now or timezone.now()
     expired = Attempt.objects.filter(state=Attempt.State.IN_PROGRESS, deadline__lt=now - GRACE)
-    expired_ids = list(expired.values_list("pk", flat=True)[:1000])
-    for attempt_id in expired_ids:
-        attempt_submit(attempt=Attempt(pk=attempt_id))  # which reads the row itself, locked
+    expired_attempts = list(expired.order_by("pk")[:1000])
+    for attempt in expired_attempts:
+        attempt_submit(attempt=attempt)  # which reads the row again, locked
+    expired_ids = [attempt.pk for attempt in expired_attempts]
     waiting = (
         Attempt.objects.filter(state=Attempt.State.SUBMITTED)
         .filter(Q(grading_enqueued_at__isnull=True) | Q(grading_enqueued_at__lt=now - reenqueue_after))
@@ -588,13 +622,11 @@ def attempts_sweep(*, now: dt.datetime | None = None, reenqueue_after: dt.timede
 def quiz_regrade(*, quiz_id: int, batch_size: int = 500) -> int:
     """Grade every graded attempt of a quiz again against its current answer key (after a fix).
 
-    Each batch is its own transaction, so a large quiz never holds long locks. A learner who
-    now passes completes the course; a completion is never taken back. Returns the number of
-    attempts whose score changed. Safe to repeat.
+    Uses the grading path (``_grade_write``): an attempt whose grade changes is written again
+    and a learner who now passes completes the course; a completion is never taken back. Each
+    batch is its own transaction, so a large quiz never holds long locks. Returns the number of
+    attempts whose grade changed. Safe to repeat.
     """
-    from courses.models import Enrolment
-    from courses.services import enrolment_refresh_completion
-
     changed, last_id = 0, 0
     while True:
         with transaction.atomic():
@@ -607,19 +639,8 @@ def quiz_regrade(*, quiz_id: int, batch_size: int = 500) -> int:
             if not batch:
                 return changed
             for attempt in batch:
-                score, right, passed, results = _score(attempt)
-                if (score, passed, results) != (attempt.score, attempt.passed, attempt.results):
-                    attempt.score, attempt.correct_count, attempt.passed, attempt.results = (
-                        score,
-                        right,
-                        passed,
-                        results,
-                    )
-                    attempt.grade_writes += 1
-                    attempt.save(update_fields=["score", "correct_count", "passed", "results", "grade_writes"])
-                    changed += 1
-                    if passed:
-                        enrolment_refresh_completion(
-                            enrolment=Enrolment(user_id=attempt.user_id, course_id=attempt.quiz.course_id)
-                        )
+                submission = Submission.of(attempt)
+                grade = _score(submission)
+                if (grade.score, grade.passed, grade.results) != (attempt.score, attempt.passed, attempt.results):
+                    changed += _grade_write(submission)
             last_id = batch[-1].pk

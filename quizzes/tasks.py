@@ -17,7 +17,7 @@ from . import services
     retry_backoff_max=30,
     max_retries=8,
 )
-def grade_attempt(attempt_id: int) -> None:
+def attempt_grade(attempt_id: int) -> None:
     """Grade one submitted attempt. Does nothing if it is gone or already graded."""
     services.attempt_grade(attempt_id=attempt_id)
 

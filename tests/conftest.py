@@ -8,7 +8,6 @@ import pytest
 from django.apps import apps as django_apps
 
 from literasi.models import Province, User
-from literasi.process_cache import ProcessCache
 from literasi.services import organiser_assign
 
 from .factories import UserFactory
@@ -42,8 +41,12 @@ def _clear_own_cache() -> None:
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
     """Rate-limit counters and cached structures live in caches: each test starts with none."""
+    from courses.selectors import structures
+    from quizzes.selectors import answer_key_for_version
+
     _clear_own_cache()
-    ProcessCache.clear_all()
+    structures.clear()
+    answer_key_for_version.cache_clear()
 
 
 @pytest.fixture(autouse=True)
@@ -71,32 +74,32 @@ def bali(db) -> Province:
 
 @pytest.fixture
 def learner(jabar: Province) -> User:
-    return UserFactory(email="peserta@contoh.go.id", full_name="Siti Rahmawati", province=jabar)
+    return UserFactory.create(email="peserta@contoh.go.id", full_name="Siti Rahmawati", province=jabar)
 
 
 @pytest.fixture
 def stranger(bali: Province) -> User:
     """A signed-in person with no role and no business with the thing under test."""
-    return UserFactory(email="orang.lain@contoh.go.id", full_name="Orang Lain", province=bali)
+    return UserFactory.create(email="orang.lain@contoh.go.id", full_name="Orang Lain", province=bali)
 
 
 @pytest.fixture
 def organiser_jabar(jabar: Province) -> User:
-    user = UserFactory(email="penyelenggara.jabar@contoh.go.id", full_name="Agus Setiawan", province=jabar)
+    user = UserFactory.create(email="penyelenggara.jabar@contoh.go.id", full_name="Agus Setiawan", province=jabar)
     organiser_assign(user=user, province=jabar)
     return user
 
 
 @pytest.fixture
 def organiser_bali(bali: Province) -> User:
-    user = UserFactory(email="penyelenggara.bali@contoh.go.id", full_name="Made Wirawan", province=bali)
+    user = UserFactory.create(email="penyelenggara.bali@contoh.go.id", full_name="Made Wirawan", province=bali)
     organiser_assign(user=user, province=bali)
     return user
 
 
 @pytest.fixture
 def national_admin(db) -> User:
-    return UserFactory(
+    return UserFactory.create(
         email="admin@kominfo.go.id", full_name="Admin Nasional", province_id="31", is_national_admin=True
     )
 

@@ -1,14 +1,18 @@
 from __future__ import annotations
 
+from typing import Any
+
 import factory
 from allauth.account.models import EmailAddress
 
+from courses.models import Course, Lesson
 from literasi.models import EmployeeKind, Province, User
+from quizzes.models import Quiz
 
 PASSWORD = "kata-sandi-uji-123"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -28,7 +32,7 @@ class UserFactory(factory.django.DjangoModelFactory):
             EmailAddress.objects.create(user=self, email=self.email, primary=True, verified=True)
 
 
-class CourseFactory(factory.django.DjangoModelFactory):
+class CourseFactory(factory.django.DjangoModelFactory[Course]):
     class Meta:
         model = "courses.Course"
 
@@ -40,7 +44,7 @@ class CourseFactory(factory.django.DjangoModelFactory):
     pillars = factory.LazyFunction(lambda: ["aman-digital"])
 
 
-class LessonFactory(factory.django.DjangoModelFactory):
+class LessonFactory(factory.django.DjangoModelFactory[Lesson]):
     class Meta:
         model = "courses.Lesson"
 
@@ -53,17 +57,17 @@ class LessonFactory(factory.django.DjangoModelFactory):
     body_html = "<p>Isi materi.</p>"
 
 
-def course_with_lessons(count: int = 3, **kwargs: object):
+def course_with_lessons(count: int = 3, **kwargs: Any) -> Course:
     from courses.services import course_refresh_minutes
 
-    course = CourseFactory(**kwargs)
+    course = CourseFactory.create(**kwargs)
     for n in range(1, count + 1):
-        LessonFactory(course=course, slug=f"materi-{n}", title=f"Materi {n}", order=n)
+        LessonFactory.create(course=course, slug=f"materi-{n}", title=f"Materi {n}", order=n)
     course_refresh_minutes(course=course)
     return course
 
 
-class QuizFactory(factory.django.DjangoModelFactory):
+class QuizFactory(factory.django.DjangoModelFactory[Quiz]):
     class Meta:
         model = "quizzes.Quiz"
 
@@ -75,12 +79,12 @@ class QuizFactory(factory.django.DjangoModelFactory):
     max_attempts = 3
 
 
-def quiz_with_questions(course, *, count: int = 4, **kwargs: object):
+def quiz_with_questions(course: Course, *, count: int = 4, **kwargs: Any) -> Quiz:
     """A quiz whose question n has options A (right) and B, C (wrong); the last is multiple-answer
     with A and B right."""
     from quizzes.models import Option, Question
 
-    quiz = QuizFactory(course=course, **kwargs)
+    quiz = QuizFactory.create(course=course, **kwargs)
     for n in range(1, count + 1):
         multiple = n == count and count > 1
         question = Question.objects.create(

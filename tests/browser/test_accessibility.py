@@ -100,7 +100,7 @@ def test_national_admin_pages(page, platform, national_admin, organiser_jabar) -
     from quizzes.models import Question
 
     sign_in(page, national_admin.email)
-    question = Question.objects.filter(quiz=platform["quiz"]).first()
+    question = Question.objects.filter(quiz=platform["quiz"]).order_by("order")[0]
     check(page, ["/penyelenggara/", "/admin/", "/admin/literasi/user/", f"/admin/literasi/user/{organiser_jabar.pk}/change/",
                  f"/admin/quizzes/quiz/{platform['quiz'].pk}/change/", f"/admin/quizzes/question/{question.pk}/change/",
                  "/admin/courses/course/",

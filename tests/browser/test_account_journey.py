@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.core import mail
+
+from devtools.pages import found
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,7 +25,7 @@ def test_sign_up_verify_sign_in_and_switch_language(page) -> None:
     page.get_by_role("button", name="Daftar").click()
     page.get_by_role("heading", name="Verifikasi Alamat E-mail Anda").wait_for()
 
-    link = re.search(r"https?://\S+/akun/confirm-email/\S+/", mail.outbox[-1].body).group(0)
+    link = found(r"https?://\S+/akun/confirm-email/\S+/", str(mail.outbox[-1].body), 0)
     page.goto(link)
     page.get_by_role("button", name="Konfirmasi").click()
     page.get_by_role("heading", name="Selamat datang, I").wait_for()

@@ -27,7 +27,7 @@ document.addEventListener("securitypolicyviolation", (e) => {
 def test_pages_work_under_the_policy_without_violations(page) -> None:
     course = course_with_lessons(1, slug="aman-digital", title="Aman Digital")
     quiz = quiz_with_questions(course, count=4)
-    learner = UserFactory(email="dewi@contoh.go.id")
+    learner = UserFactory.create(email="dewi@contoh.go.id")
     enrolment_create(user=learner, course=course)
     attempt = services.attempt_start(user=learner, quiz=quiz)
     Attempt.objects.filter(pk=attempt.pk).update(answers=right_answers(attempt))

@@ -25,7 +25,7 @@ def sign_in(page, email: str) -> None:
 def test_enrol_read_two_lessons_leave_and_resume(page, browser, live_server) -> None:
     content_sync(root=Path(settings.BASE_DIR) / "content")
     jp = Course.objects.get(slug="proteksi-perangkat-dan-data-digital").jp  # computed from the content
-    UserFactory(email="rina@kemendagri.go.id", full_name="Rina Marlina")
+    UserFactory.create(email="rina@kemendagri.go.id", full_name="Rina Marlina")
     sign_in(page, "rina@kemendagri.go.id")
 
     page.get_by_role("link", name="Kursus", exact=True).click()

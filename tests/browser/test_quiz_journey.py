@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(tra
 def test_take_a_quiz_and_see_the_grade_arrive_without_reloading(page) -> None:
     course = course_with_lessons(1, slug="aman-digital", title="Aman Digital")
     quiz = quiz_with_questions(course, count=4)
-    learner = UserFactory(email="dewi@contoh.go.id")
+    learner = UserFactory.create(email="dewi@contoh.go.id")
     enrolment_create(user=learner, course=course)
     app.control.purge()  # no worker runs yet: the grade can only arrive once one starts
 

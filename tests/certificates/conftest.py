@@ -61,7 +61,7 @@ def complete(enrolment: Enrolment) -> None:
 
 
 def participants(cohort: Cohort, count: int, *, completed: bool = True) -> list[Enrolment]:
-    users = [UserFactory(province_id=cohort.province_id) for _ in range(count)]
+    users = [UserFactory.create(province_id=cohort.province_id) for _ in range(count)]
     enrolments = [enrol(cohort, u) for u in users]
     if completed:
         Enrolment.objects.filter(pk__in=[e.pk for e in enrolments]).update(completed_at=dt.datetime.now(dt.UTC))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -17,8 +18,8 @@ def course(db) -> Course:
     return course_with_lessons(2, slug="netralitas", title="Netralitas ASN", enrolment="closed")
 
 
-def make_cohort(organiser, province, course, **kwargs) -> Cohort:
-    values = {"name": "Angkatan I", "year": 2026, "start_date": dt.date(2026, 12, 1),
+def make_cohort(organiser, province, course, **kwargs: Any) -> Cohort:
+    values: dict[str, Any] = {"name": "Angkatan I", "year": 2026, "start_date": dt.date(2026, 12, 1),
               "end_date": dt.date(2026, 12, 31), "capacity": 100, "status": Cohort.Status.OPEN} | kwargs  # fmt: skip
     return services.cohort_create(organiser=organiser, province=province, course=course, **values)
 

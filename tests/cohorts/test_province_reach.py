@@ -25,7 +25,9 @@ ANOTHER_PROVINCE = "terdaftar di provinsi lain"
 
 @pytest.fixture
 def learner_of_jabar(jabar) -> User:
-    return UserFactory(email="ani@jabarprov.go.id", full_name="Ani Jabar", nip="198609262015052001", province=jabar)
+    return UserFactory.create(
+        email="ani@jabarprov.go.id", full_name="Ani Jabar", nip="198609262015052001", province=jabar
+    )
 
 
 def row_outcome(upload, number: int = 2) -> tuple[str, str]:
@@ -81,7 +83,7 @@ def test_staff_accounts_are_never_enrolled_by_an_organiser(request, staff, cohor
 
 def test_a_nip_in_use_elsewhere_gets_the_words_of_a_nip_in_use_here(cohort_bali, organiser_bali, learner_of_jabar,
                                                                     bali) -> None:  # fmt: skip
-    UserFactory(email="wayan@baliprov.go.id", nip="198501012010011002", province=bali)
+    UserFactory.create(email="wayan@baliprov.go.id", nip="198501012010011002", province=bali)
     with translation.override("id"):
         upload = upload_and_check(cohort_bali, organiser_bali, [
             "198609262015052001;Orang Baru;baru1@contoh.go.id;;",  # the NIP of a learner of Jawa Barat
@@ -96,7 +98,7 @@ def test_a_learner_of_the_province_is_linked_and_their_own_enrolment_kept(cohort
                                                                          course) -> None:  # fmt: skip
     course.enrolment = "open"
     course.save()
-    made = UserFactory(email="made@baliprov.go.id", province=bali)
+    made = UserFactory.create(email="made@baliprov.go.id", province=bali)
     own = enrolment_create(user=made, course=course)
     lesson_complete(enrolment=own, lesson_id=course.lessons.first().pk)
     services.participant_add(cohort=cohort_bali, actor=organiser_bali, email=made.email)
@@ -131,6 +133,7 @@ def test_a_national_admin_moves_a_learner_and_it_is_audited(national_admin, orga
     with pytest.raises(Refusal):
         learner_province_move(actor=national_admin, learner=learner_of_jabar, province=bali, reason="  ")
     move = learner_province_move(actor=national_admin, learner=learner_of_jabar, province=bali, reason="Mutasi")
+    assert move is not None
     assert (move.from_province_id, move.to_province_id, move.moved_by, move.reason) == ("32", "51", national_admin,
                                                                                         "Mutasi")  # fmt: skip
     own.refresh_from_db()

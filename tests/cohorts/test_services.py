@@ -11,6 +11,7 @@ from django.utils import translation
 from cohorts import services
 from cohorts.models import CohortEvent, UploadRow
 from courses.models import Enrolment
+from devtools.pages import found
 from literasi.errors import Refusal
 from literasi.models import User
 
@@ -43,8 +44,8 @@ def test_an_organiser_cannot_create_a_cohort_in_another_province(organiser_jabar
 
 
 def test_the_preview_lists_every_outcome_and_writes_nothing(cohort_jabar, organiser_jabar) -> None:
-    UserFactory(email="lama@contoh.go.id", full_name="Sudah Punya Akun", nip=None)
-    UserFactory(email="pemilik.nip@contoh.go.id", nip="198501012010011002")
+    UserFactory.create(email="lama@contoh.go.id", full_name="Sudah Punya Akun", nip=None)
+    UserFactory.create(email="pemilik.nip@contoh.go.id", nip="198501012010011002")
     users_before = User.objects.count()
     with translation.override("id"):
         upload = upload_and_check(cohort_jabar, organiser_jabar, [
@@ -71,7 +72,7 @@ def test_the_preview_lists_every_outcome_and_writes_nothing(cohort_jabar, organi
 
 def test_confirming_applies_the_valid_rows_and_invites_in_indonesian(cohort_jabar, organiser_jabar,
                                                                    django_capture_on_commit_callbacks) -> None:  # fmt: skip
-    existing = UserFactory(email="lama@contoh.go.id")
+    existing = UserFactory.create(email="lama@contoh.go.id")
     upload = upload_and_check(cohort_jabar, organiser_jabar, [*GOOD, ";Lama;lama@contoh.go.id;;", ";X;bukan;;"])
     with django_capture_on_commit_callbacks(execute=True):
         upload = confirm_and_apply(upload, organiser_jabar)
@@ -164,12 +165,11 @@ def test_a_removed_participant_loses_access_to_a_closed_course(client, cohort_ja
 
 def test_setting_the_password_from_the_invitation_verifies_the_address(client, cohort_jabar, organiser_jabar,
                                                                         django_capture_on_commit_callbacks) -> None:  # fmt: skip
-    import re
 
     with django_capture_on_commit_callbacks(execute=True):
         services.participant_add(cohort=cohort_jabar, actor=organiser_jabar, email="undangan@contoh.go.id",
                                  full_name="Undangan")  # fmt: skip
-    link = re.search(r"https?://[^/\s]+(/akun/password/reset/key/\S+/)", mail.outbox[-1].body).group(1)
+    link = found(r"https?://[^/\s]+(/akun/password/reset/key/\S+/)", str(mail.outbox[-1].body))
     form_url = client.get(link)["Location"]
     response = client.post(form_url, {"password1": "Sandi-Baru-Kuat-1", "password2": "Sandi-Baru-Kuat-1"})
     assert response.status_code == 302

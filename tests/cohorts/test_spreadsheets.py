@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Sequence
 
 import pytest
 from django.utils import translation
@@ -32,7 +33,7 @@ def csv_bytes(header: list[str], rows: list[list[str]], *, delimiter: str = ",",
     return "\r\n".join(lines).encode(encoding)
 
 
-def xlsx_bytes(header: list[str], rows: list[list[object]]) -> bytes:
+def xlsx_bytes(header: list[str], rows: Sequence[Sequence[object]]) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(header)

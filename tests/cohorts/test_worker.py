@@ -119,7 +119,7 @@ def procfile_workers() -> list[dict]:
 def test_on_the_default_setup_a_quiz_is_graded_while_imports_run(tmp_path, organiser_jabar, cohort_jabar) -> None:
     gate = tmp_path / "imports-may-finish"
     quiz = quiz_with_questions(course_with_lessons(1, slug="kursus-kuis"), count=2)
-    learner = UserFactory()
+    learner = UserFactory.create()
     finish_lessons(enrolment_create(user=learner, course=quiz.course))
     with ExitStack() as workers:
         for options in procfile_workers():

@@ -88,7 +88,7 @@ def test_an_edited_file_updates_its_lesson(content: Path) -> None:
 def test_a_removed_lesson_is_unpublished_and_progress_is_kept(content: Path) -> None:
     content_sync(root=content)
     course = Course.objects.get(slug=COURSE)
-    learner = UserFactory()
+    learner = UserFactory.create()
     enrolment = enrolment_create(user=learner, course=course)
     removed = Lesson.objects.get(slug="jejak-yang-sulit-dihapus")
     lesson_complete(enrolment=enrolment, lesson_id=removed.pk)
@@ -125,7 +125,7 @@ def test_a_removed_course_becomes_a_draft(content: Path) -> None:
 def test_a_changed_answer_key_updates_the_option_in_place(content: Path) -> None:
     content_sync(root=content)
     quiz = Quiz.objects.get(course__slug=COURSE, slug="evaluasi-akhir")
-    question = quiz.questions.filter(kind=Question.Kind.TRUE_FALSE).first()
+    question = quiz.questions.filter(kind=Question.Kind.TRUE_FALSE).order_by("order")[0]
     option_ids = sorted(question.options.values_list("pk", flat=True))
     path = content / COURSE / "quizzes" / "evaluasi-akhir.yaml"
     text = path.read_text()
@@ -169,3 +169,21 @@ def test_the_command_reports_and_refuses_bad_content(content: Path, capsys) -> N
     (content / COURSE / "course.md").unlink()
     with pytest.raises(CommandError, match=r"Nothing was changed.*course\.md"):
         call_command("load_content", str(content))
+
+
+def test_every_file_is_checked_before_anything_is_written(content: Path) -> None:
+    """A bad quiz file in the second course: the first course (and everything else) is never
+    written, not written and rolled back."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first, second = sorted(p.name for p in content.iterdir() if p.is_dir())[:2]
+    quiz = next((content / second / "quizzes").glob("*.yaml"))
+    data = yaml.safe_load(quiz.read_text())
+    data["questions"][0]["lesson"] = "tidak-ada"
+    quiz.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    with CaptureQueriesContext(connection) as queries, pytest.raises(ContentError, match=quiz.name):
+        content_sync(root=content)
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].split()[0] in {"INSERT", "UPDATE", "DELETE"}]
+    assert writes == []
+    assert not Course.objects.filter(slug=first).exists()

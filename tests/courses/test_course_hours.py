@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import frontmatter
 import pytest
@@ -28,16 +29,17 @@ MINUTES_PER_JP = 45
 WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 
 
-def words(text: str) -> int:
+def words(text: str | None) -> int:
     return len(WORD.findall(re.sub(r"\]\([^)]*\)", "]", text or "")))
 
 
 def lesson_minutes(path: Path) -> int:
     post = frontmatter.load(path)
+    meta: dict[str, Any] = post.metadata
     text = post.content.rsplit("\n## Sumber", 1)[0]  # the list of sources is not counted
-    activities = post["activities"]
+    activities = meta["activities"]
     read = (
-        sum(words(objective) for objective in post["objectives"])
+        sum(words(objective) for objective in meta["objectives"])
         + words(text)
         + sum(
             words(a["title"])
@@ -57,10 +59,10 @@ def quiz_minutes(path: Path) -> int:
 
 def course_files() -> dict[str, tuple[dict[str, int], int]]:
     """Per course slug: each lesson's minutes, and the course's total minutes, from the files alone."""
-    result = {}
+    result: dict[str, tuple[dict[str, int], int]] = {}
     for folder in sorted(p for p in SHIPPED.iterdir() if p.is_dir()):
-        slug = frontmatter.load(folder / "course.md")["slug"]
-        lessons = {frontmatter.load(p)["slug"]: lesson_minutes(p) for p in sorted(folder.glob("[0-9]*.md"))}
+        slug = str(frontmatter.load(folder / "course.md")["slug"])
+        lessons = {str(frontmatter.load(p)["slug"]): lesson_minutes(p) for p in sorted(folder.glob("[0-9]*.md"))}
         total = sum(lessons.values()) + sum(quiz_minutes(p) for p in (folder / "quizzes").glob("*.yaml"))
         result[slug] = (lessons, total)
     return result

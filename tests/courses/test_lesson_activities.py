@@ -13,8 +13,7 @@ from django.test import Client
 
 from courses.models import Course, LessonReflection
 from courses.services import content_sync, enrolment_create
-
-from ..pages import BUDGET, page_weight, parse, unlabelled_fields
+from devtools.pages import BUDGET, found, page_weight, parse, unlabelled_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -37,11 +36,11 @@ def signed_in(user, **kwargs) -> Client:
 
 
 def csrf_token(html: str) -> str:
-    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    return found(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
 
 
 def textarea(html: str) -> str:
-    return re.search(r'<textarea id="reflection-text"[^>]*>(.*?)</textarea>', html, re.S).group(1)
+    return found(r'<textarea id="reflection-text"[^>]*>(.*?)</textarea>', html, flags=re.S)
 
 
 def test_a_lesson_opens_with_its_objectives_and_ends_with_activities_then_sources(client, learner, course) -> None:

@@ -6,13 +6,12 @@ a form that is refused, a message shown twice or to someone else, the wrong lang
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.test import Client
 
 from courses.selectors import structures
 from courses.services import enrolment_create, lesson_complete
+from devtools.pages import found
 
 from ..factories import course_with_lessons
 
@@ -33,7 +32,7 @@ def signed_in(user, **kwargs) -> Client:
 
 
 def csrf_token(html: str) -> str:
-    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    return found(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
 
 
 def test_each_learner_sees_their_own_progress_and_gets_a_form_that_works(course, learner, stranger) -> None:
@@ -108,16 +107,3 @@ def test_language_and_role_each_get_their_own_page(course, learner, organiser_ja
     assert 'href="/penyelenggara/"' in organiser and 'href="/admin/"' not in organiser
     assert 'href="/admin/"' in signed_in(national_admin).get(LESSON_2).content.decode()
     assert 'href="/admin/"' not in signed_in(learner).get(LESSON_2).content.decode()
-
-
-def test_kept_pages_go_with_the_course_structure_they_were_rendered_from(course, learner, monkeypatch) -> None:
-    import literasi.process_cache
-
-    now = [1000.0]
-    monkeypatch.setattr(literasi.process_cache.time, "monotonic", lambda: now[0])
-    enrolment_create(user=learner, course=course)
-    client = signed_in(learner)
-    for _ in range(12):  # an hour of a learner coming back twice a minute
-        assert client.get(LESSON_2).status_code == 200
-        now[0] += 31  # past the structure's 30 seconds
-    assert [len(structure.pages) for _, structure in structures._items.values()] == [1]

@@ -94,7 +94,7 @@ def test_closed_course_lessons_do_not_exist_for_non_participants(client, learner
 
 def test_drafts_and_unpublished_lessons_are_invisible(client, learner, course) -> None:
     draft = course_with_lessons(1, slug="draf", status="draft")
-    hidden = LessonFactory(course=course, slug="tersembunyi", is_published=False)
+    hidden = LessonFactory.create(course=course, slug="tersembunyi", is_published=False)
     enrolment_create(user=learner, course=course)
     client.force_login(learner)
     assert client.get("/kursus/draf/").status_code == 404

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.core import mail
 
+from devtools.pages import found
 from literasi.models import EmployeeKind, User
 
 from ..factories import PASSWORD, UserFactory
@@ -32,7 +31,7 @@ def signup_data(**overrides: str) -> dict[str, str]:
 
 def verification_link() -> str:
     assert mail.outbox, "no email was sent"
-    return re.search(r"https?://[^/\s]+(/akun/confirm-email/\S+/)", mail.outbox[-1].body).group(1)
+    return found(r"https?://[^/\s]+(/akun/confirm-email/\S+/)", str(mail.outbox[-1].body))
 
 
 def test_signup_records_the_profile_and_sends_a_verification_email_in_indonesian(client) -> None:
@@ -90,7 +89,7 @@ def test_a_bad_nip_names_the_rule_and_creates_nothing(client) -> None:
 
 
 def test_a_registered_nip_is_not_revealed_on_the_signup_page(client) -> None:
-    owner = UserFactory(email="pemilik@contoh.go.id", full_name="Pemilik Asli", nip="198609262015052001")
+    owner = UserFactory.create(email="pemilik@contoh.go.id", full_name="Pemilik Asli", nip="198609262015052001")
     fresh = client.post("/akun/signup/", signup_data(email="baru@contoh.go.id", nip="19900101 201501 1 001"))
     mail.outbox.clear()
     client.post("/akun/logout/")
@@ -126,7 +125,7 @@ def test_signups_from_one_address_are_limited(client) -> None:
 
 
 def test_a_registered_email_is_not_revealed_on_the_signup_page(client) -> None:
-    UserFactory(email="dewi.lestari@bali.go.id")
+    UserFactory.create(email="dewi.lestari@bali.go.id")
     response = client.post("/akun/signup/", signup_data(nip=""))
     # Allauth answers as for a new signup and tells the address's owner by email instead.
     assert response.status_code == 302
@@ -135,9 +134,9 @@ def test_a_registered_email_is_not_revealed_on_the_signup_page(client) -> None:
 
 
 def test_password_reset_and_change(client) -> None:
-    user = UserFactory(email="lupa@contoh.go.id")
+    user = UserFactory.create(email="lupa@contoh.go.id")
     client.post("/akun/password/reset/", {"email": "lupa@contoh.go.id"})
-    link = re.search(r"https?://[^/\s]+(/akun/password/reset/key/\S+/)", mail.outbox[-1].body).group(1)
+    link = found(r"https?://[^/\s]+(/akun/password/reset/key/\S+/)", str(mail.outbox[-1].body))
     form_url = client.get(link)["Location"]
     response = client.post(form_url, {"password1": "Kata-sandi-baru-99", "password2": "Kata-sandi-baru-99"})
     assert response.status_code == 302
@@ -155,7 +154,7 @@ def test_password_reset_and_change(client) -> None:
 
 
 def test_sign_in_with_wrong_password_is_refused_in_indonesian(client) -> None:
-    UserFactory(email="siapa@contoh.go.id")
+    UserFactory.create(email="siapa@contoh.go.id")
     response = client.post("/akun/login/", {"login": "siapa@contoh.go.id", "password": "salah"})
     assert response.status_code == 200
     assert "kata sandi yang anda masukkan tidak benar" in response.content.decode()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ..pages import BUDGET, page_weight, parse, unlabelled_fields
+from devtools.pages import BUDGET, page_weight, parse, unlabelled_fields
 
 pytestmark = pytest.mark.django_db
 

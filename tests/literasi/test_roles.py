@@ -129,13 +129,13 @@ def test_an_organiser_can_set_up_totp_after_signing_in(client, organiser_jabar) 
 
 
 def test_new_users_are_plain_learners() -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     assert not user.is_staff and not provinces_managed_by(user).exists()
 
 
 def test_national_admins_cannot_touch_other_admins_or_credentials(client, national_admin) -> None:
-    other = UserFactory(email="admin2@kominfo.go.id", is_national_admin=True)
-    root = UserFactory(email="root@kominfo.go.id", is_superuser=True)
+    other = UserFactory.create(email="admin2@kominfo.go.id", is_national_admin=True)
+    root = UserFactory.create(email="root@kominfo.go.id", is_superuser=True)
     client.force_login(national_admin)
     for target in (other, root):
         client.post(f"/admin/literasi/user/{target.pk}/change/", {"email": "direbut@contoh.go.id"})

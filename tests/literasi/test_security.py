@@ -21,7 +21,7 @@ def wrong_logins(client, url: str, email: str, count: int) -> None:
 
 
 def test_site_login_locks_an_account_after_repeated_failures(client) -> None:
-    UserFactory(email="target@contoh.go.id")
+    UserFactory.create(email="target@contoh.go.id")
     wrong_logins(client, "/akun/login/", "target@contoh.go.id", 5)
     # Even the right password is now refused for a while, with a message saying why.
     response = client.post("/akun/login/", {"login": "target@contoh.go.id", "password": PASSWORD})
@@ -29,7 +29,7 @@ def test_site_login_locks_an_account_after_repeated_failures(client) -> None:
     assert "Terlalu banyak" in response.content.decode()
     assert not client.get("/").context["user"].is_authenticated
     # Another account is not locked by it.
-    UserFactory(email="lain@contoh.go.id")
+    UserFactory.create(email="lain@contoh.go.id")
     assert client.post("/akun/login/", {"login": "lain@contoh.go.id", "password": PASSWORD}).status_code == 302
 
 
@@ -48,7 +48,7 @@ def test_admin_login_goes_through_the_limited_site_login(client, national_admin)
 def test_many_failures_from_one_address_are_slowed_across_accounts(client) -> None:
     for n in range(10):
         client.post("/akun/login/", {"login": f"tebak{n}@contoh.go.id", "password": "x"})
-    UserFactory(email="korban@contoh.go.id")
+    UserFactory.create(email="korban@contoh.go.id")
     response = client.post("/akun/login/", {"login": "korban@contoh.go.id", "password": PASSWORD})
     assert "Terlalu banyak" in response.content.decode()
 
@@ -73,14 +73,14 @@ def test_behind_the_proxy_one_clients_failures_do_not_block_another(client) -> N
         login(client, f"tebak{n}@contoh.go.id", "x", **via_proxy("203.0.113.5"))
     blocked = login(client, "tebak@contoh.go.id", "x", **via_proxy("203.0.113.5"))
     assert "Terlalu banyak" in blocked.content.decode()
-    UserFactory(email="korban@contoh.go.id")
+    UserFactory.create(email="korban@contoh.go.id")
     response = login(client, "korban@contoh.go.id", PASSWORD, **via_proxy("198.51.100.7"))
     assert response.status_code == 302
 
 
 @override_settings(ALLAUTH_TRUSTED_PROXY_COUNT=1)
 def test_wrong_passwords_from_elsewhere_do_not_lock_the_owner_out(client) -> None:
-    UserFactory(email="penyelenggara@contoh.go.id")
+    UserFactory.create(email="penyelenggara@contoh.go.id")
     for _ in range(5):
         login(client, "penyelenggara@contoh.go.id", "tebakan-salah", **via_proxy("203.0.113.5"))
     # The attacker's address is locked out of this account, even with the right password...

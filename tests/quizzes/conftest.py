@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from courses.services import enrolment_create, lesson_complete
+from devtools.pages import found
 from quizzes.models import Attempt, Option
 
 from ..factories import course_with_lessons, quiz_with_questions
@@ -51,4 +50,4 @@ def form_data(attempt: Attempt, answers: dict[str, list[int]], action: str = "su
 def start(client, quiz) -> Attempt:
     response = client.post(f"/kuis/{quiz.pk}/mulai/")
     assert response.status_code == 302
-    return Attempt.objects.get(pk=int(re.search(r"/percobaan/(\d+)/", response["Location"]).group(1)))
+    return Attempt.objects.get(pk=int(found(r"/percobaan/(\d+)/", response["Location"])))

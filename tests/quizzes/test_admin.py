@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from quizzes import services
 from quizzes.models import Attempt, Option
+from quizzes.selectors import answer_key
 
 from .conftest import right_answers
 
@@ -22,7 +23,7 @@ def graded_attempt(learner, quiz, enrolled):
 
 
 def test_admins_see_attempts_and_the_stuck_ones(client, national_admin, learner, quiz, enrolled, monkeypatch) -> None:
-    monkeypatch.setattr("quizzes.tasks.grade_attempt.apply_async", lambda *a, **k: None)
+    monkeypatch.setattr("quizzes.tasks.attempt_grade.apply_async", lambda *a, **k: None)
     attempt = services.attempt_start(user=learner, quiz=quiz)
     services.attempt_submit(attempt=attempt, answers={})
     Attempt.objects.filter(pk=attempt.pk).update(submitted_at=timezone.now() - dt.timedelta(minutes=10))
@@ -53,9 +54,9 @@ def test_regrade_action_queues_a_batch_job_that_fixes_scores(client, national_ad
 
 
 def test_the_regrade_task_runs_on_the_batch_queue() -> None:
-    from quizzes.tasks import grade_attempt, quiz_regrade
+    from quizzes.tasks import attempt_grade, quiz_regrade
 
-    assert quiz_regrade.queue == "batch" and grade_attempt.queue == "grading"
+    assert quiz_regrade.queue == "batch" and attempt_grade.queue == "grading"
 
 
 def test_learners_and_organisers_cannot_see_attempts_in_the_admin(client, learner, organiser_jabar) -> None:
@@ -69,7 +70,7 @@ def test_editing_the_key_in_the_admin_reaches_graders_at_once(client, national_a
     question = quiz.questions.get(key="soal-1")
     right, wrong = question.options.get(text="Pilihan A"), question.options.get(text="Pilihan B")
     attempt = services.attempt_start(user=learner, quiz=quiz)
-    services.answer_key(quiz=quiz)  # the grader has the old key cached
+    answer_key(quiz=quiz)  # the grader has the old key cached
     client.force_login(national_admin)
     data = {"quiz": quiz.pk, "key": "soal-1", "kind": "single", "order": 1, "text_md": "Soal nomor 1?",
             "explanation_md": "", "is_published": "on", "options-TOTAL_FORMS": "3", "options-INITIAL_FORMS": "3",

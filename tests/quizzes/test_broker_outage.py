@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -29,13 +30,13 @@ def quiz(transactional_db):
 
 
 def signed_in_learner(client, quiz):
-    learner = UserFactory()
+    learner = UserFactory.create()
     finish_lessons(enrolment_create(user=learner, course=quiz.course))
     client.force_login(learner)
     return learner
 
 
-def submit_through_the_site(client, quiz) -> tuple[Attempt, object, float]:
+def submit_through_the_site(client, quiz) -> tuple[Attempt, Any, float]:
     """Start and submit an attempt as the browser does; returns the attempt, the submit's
     response and how long it took (printed for the record, never asserted)."""
     attempt = start(client, quiz)

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 def quiz_per_lesson(course, *, per_lesson: int, **kwargs) -> Quiz:
-    quiz = QuizFactory(course=course, **kwargs)
+    quiz = QuizFactory.create(course=course, **kwargs)
     for lesson in course.lessons.all():
         for n in range(per_lesson):
             question = Question.objects.create(
@@ -37,7 +37,7 @@ def test_every_attempt_asks_about_every_lesson() -> None:
     course = course_with_lessons(3)
     quiz = quiz_per_lesson(course, per_lesson=4, questions_per_attempt=3)
     for _ in range(10):
-        learner = UserFactory()
+        learner = UserFactory.create()
         enrolment_create(user=learner, course=course)
         attempt = services.attempt_start(user=learner, quiz=quiz)
         lessons = Question.objects.filter(pk__in=attempt.question_ids).values_list("lesson__slug", flat=True)
@@ -104,7 +104,12 @@ def test_the_learner_sees_their_gain_on_the_course_page(client, learner, course_
 
 def test_gain_per_course_averages_learners_who_took_the_pre_test_first(course_with_pretest) -> None:
     course, pretest, evaluation = course_with_pretest
-    first, second, late, no_pretest = UserFactory(), UserFactory(), UserFactory(), UserFactory()
+    first, second, late, no_pretest = (
+        UserFactory.create(),
+        UserFactory.create(),
+        UserFactory.create(),
+        UserFactory.create(),
+    )
     graded(first, pretest, 40, minutes_ago=60)
     graded(first, evaluation, 60, minutes_ago=30)
     graded(first, evaluation, 80, number=2)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from courses.models import Enrolment
 from devtools.net import free_port
 from literasi.celery import app
+from literasi.errors import Refusal
 from quizzes import services
 from quizzes.models import Attempt, Option
 
@@ -23,12 +24,12 @@ pytestmark = pytest.mark.django_db
 def _no_broker_calls(monkeypatch):
     """Record what would be enqueued; the real broker is exercised in test_worker.py."""
     sent: list[int] = []
-    monkeypatch.setattr("quizzes.tasks.grade_attempt.apply_async", lambda args, **kw: sent.append(args[0]))
+    monkeypatch.setattr("quizzes.tasks.attempt_grade.apply_async", lambda args, **kw: sent.append(args[0]))
     return sent
 
 
 def test_start_requires_enrolment(learner, quiz) -> None:
-    with pytest.raises(services.AttemptRefused, match="Daftar ke kursus"):
+    with pytest.raises(Refusal, match="Daftar ke kursus"):
         services.attempt_start(user=learner, quiz=quiz)
 
 
@@ -42,7 +43,7 @@ def test_an_attempt_draws_and_shuffles_its_own_questions(learner, quiz, enrolled
         assert sorted(item["o"]) == sorted(Option.objects.filter(question_id=item["q"]).values_list("pk", flat=True))
     layouts = set()
     for _ in range(8):  # other learners get other draws and orders
-        other = UserFactory()
+        other = UserFactory.create()
         Enrolment.objects.create(user=other, course=quiz.course)
         layouts.add(str(services.attempt_start(user=other, quiz=quiz).layout))
     assert len(layouts) > 1
@@ -131,7 +132,7 @@ def test_failing_does_not_complete_and_attempts_run_out(learner, quiz, enrolled)
         services.attempt_submit(attempt=attempt, answers=right_answers(attempt, wrong=2))
         services.attempt_grade(attempt_id=attempt.pk)
     assert Enrolment.objects.get(pk=enrolled.pk).completed_at is None
-    with pytest.raises(services.AttemptRefused, match="semua kesempatan"):
+    with pytest.raises(Refusal, match="semua kesempatan"):
         services.attempt_start(user=learner, quiz=quiz)
 
 
@@ -168,7 +169,7 @@ def test_the_sweep_submits_expired_attempts_and_enqueues_waiting_ones(learner, q
     quiz.save()
     expired = services.attempt_start(user=learner, quiz=quiz)
     Attempt.objects.filter(pk=expired.pk).update(deadline=timezone.now() - dt.timedelta(minutes=5))
-    other = UserFactory()
+    other = UserFactory.create()
     Enrolment.objects.create(user=other, course=quiz.course)
     never_enqueued = services.attempt_start(user=other, quiz=quiz)
     Attempt.objects.filter(pk=never_enqueued.pk).update(state="submitted", submitted_at=timezone.now())

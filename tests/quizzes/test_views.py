@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _no_broker(monkeypatch):
-    monkeypatch.setattr("quizzes.tasks.grade_attempt.apply_async", lambda *a, **kw: None)
+    monkeypatch.setattr("quizzes.tasks.attempt_grade.apply_async", lambda *a, **kw: None)
 
 
 def test_course_page_lists_the_quiz_and_its_rules(client, learner, quiz, enrolled) -> None:
@@ -221,3 +221,18 @@ def test_an_answer_can_be_cleared(client, learner, quiz, enrolled) -> None:
     client.post(f"/kuis/percobaan/{attempt.pk}/", {"action": "save"})  # everything unticked
     attempt.refresh_from_db()
     assert all(chosen == [] for chosen in attempt.answers.values())
+
+
+def test_opening_an_expired_attempt_changes_nothing_until_the_learner_sends_it(client, learner, quiz, enrolled) -> None:
+    quiz.time_limit_minutes = 1
+    quiz.save()
+    client.force_login(learner)
+    attempt = start(client, quiz)
+    Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - dt.timedelta(minutes=2))
+    page = client.get(f"/kuis/percobaan/{attempt.pk}/").content.decode()
+    assert "Batas waktu sudah lewat. Jawaban yang Anda simpan akan dinilai." in page
+    assert Attempt.objects.get(pk=attempt.pk).state == "in_progress"  # a GET is only a look
+    response = client.post(f"/kuis/percobaan/{attempt.pk}/", {"action": "submit_saved"})
+    assert response["Location"] == f"/kuis/percobaan/{attempt.pk}/hasil/"
+    attempt.refresh_from_db()
+    assert (attempt.state, attempt.late) == ("submitted", False)

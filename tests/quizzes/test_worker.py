@@ -10,7 +10,7 @@ from courses.models import Enrolment
 from courses.services import enrolment_create
 from quizzes import services
 from quizzes.models import Attempt
-from quizzes.tasks import grade_attempt
+from quizzes.tasks import attempt_grade
 
 from ..factories import UserFactory, course_with_lessons, quiz_with_questions
 from ..services import RedisServer, WorkerProcess, broker, running_worker, wait_until
@@ -28,7 +28,7 @@ def submit_many(quiz, count: int, *, wrong: int = 0) -> list[int]:
     """``count`` learners who finished the lessons, each submitting an attempt (enqueued at commit)."""
     ids = []
     for _ in range(count):
-        learner = UserFactory()
+        learner = UserFactory.create()
         finish_lessons(enrolment_create(user=learner, course=quiz.course))
         attempt = services.attempt_start(user=learner, quiz=quiz)
         ids.append(services.attempt_submit(attempt=attempt, answers=right_answers(attempt, wrong=wrong)).pk)
@@ -76,7 +76,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_grades_nothing_twice(quiz) 
         # Every message delivered once more (as the broker does after a visibility timeout):
         # each is picked up and writes nothing.
         for attempt_id in ids:
-            grade_attempt.delay(attempt_id)
+            attempt_grade.delay(attempt_id)
         wait_until(
             lambda: not Attempt.objects.filter(pk__in=ids, grading_runs__lt=2).exists(),
             timeout=120,

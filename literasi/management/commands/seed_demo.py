@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -7,7 +9,7 @@ from literasi.models import EmployeeKind, Province, User
 from literasi.services import organiser_assign, user_create_verified
 
 DEMO_PASSWORD = "literasi-demo-2025"  # noqa: S105 - printed for the demo on purpose
-DEMO_USERS = [
+DEMO_USERS: list[dict[str, Any]] = [
     {
         "role": "learner",
         "email": "peserta@demo.literasi.id",

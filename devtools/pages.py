@@ -1,7 +1,9 @@
-"""Helpers to read pages as a person (and a screen reader) would."""
+"""Helpers to read pages as a person (and a screen reader) would: the page-weight budget and labels,
+for the tests and `make page-weight`."""
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 from django.contrib.staticfiles import finders
@@ -66,3 +68,10 @@ def asset_bytes(html: str) -> int:
 def page_weight(html: str) -> int:
     """Bytes of the page's own HTML plus the CSS and JS it loads, before compression."""
     return len(html.encode()) + asset_bytes(html)
+
+
+def found(pattern: str, text: str, group: int = 1, flags: int = 0) -> str:
+    """Group ``group`` of the first match of ``pattern`` in ``text``; fails when there is none."""
+    match = re.search(pattern, text, flags)
+    assert match, f"{pattern!r} not found in {text[:500]!r}"
+    return match.group(group)
