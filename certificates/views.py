@@ -2,9 +2,12 @@ from __future__ import annotations
 
 import zipfile
 
+from allauth.account.adapter import get_adapter as get_account_adapter
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import F
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -14,6 +17,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 from cohorts.selectors import cohort_for
+from literasi.adapters import client_network
 from literasi.errors import Refusal
 from literasi.nip import mask_nip
 from literasi.selectors import provinces_managed_by
@@ -23,14 +27,21 @@ from . import status_list as bitstring
 from .forms import IssueModeForm, NumberForm, OfficialForm, ReissueForm, RevokeForm
 from .models import Certificate, CertificateEvent, SigningOfficial
 
-VERIFY_LIMIT_PER_MINUTE = 30
+
+def _client(request: HttpRequest) -> str:
+    """The client's address (or IPv6 network) as the login limits count it: behind the proxies
+    of TRUSTED_PROXY_COUNT, taken from X-Forwarded-For, so visitors do not share the proxy's."""
+    try:
+        return client_network(get_account_adapter(request).get_client_ip(request))
+    except (PermissionDenied, ImproperlyConfigured, ValueError):  # no or a malformed address
+        return request.META.get("REMOTE_ADDR", "")
 
 
 def _rate_limited(request: HttpRequest) -> bool:
-    key = f"verify-rate:{request.META.get('REMOTE_ADDR', '')}"
+    key = f"verify-rate:{_client(request)}"
     cache.add(key, 0, 60)
     try:
-        return cache.incr(key) > VERIFY_LIMIT_PER_MINUTE
+        return cache.incr(key) > settings.CERTIFICATES_VERIFY_PER_MINUTE
     except ValueError:
         return False
 
