@@ -17,7 +17,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -38,6 +38,7 @@ from .models import (
     SigningOfficial,
 )
 from .numbers import certificate_number
+from .selectors import signing_officials_of_cohort
 
 CHUNK = 200
 PROGRESS_TTL = 60 * 60
@@ -95,6 +96,14 @@ def signing_official_set(
     return official
 
 
+def signing_official_clear(*, actor: User, cohort: Cohort) -> bool:
+    """Remove a cohort's own signing official: its certificates are signed by the province's
+    again from now on. Returns whether there was one. Safe to repeat."""
+    _require_manager(actor, cohort.province_id)
+    deleted, _rows = SigningOfficial.objects.filter(cohort=cohort).delete()
+    return bool(deleted)
+
+
 def template_current() -> CertificateTemplate:
     """The newest template version (version 1 with the default texts is made when none exists)."""
     template = CertificateTemplate.objects.order_by("-version").first()
@@ -125,10 +134,8 @@ def _date_label(value: dt.datetime | dt.date) -> str:
 
 
 def _official_for(cohort: Cohort) -> dict | None:
-    officials = list(
-        SigningOfficial.objects.filter(Q(cohort=cohort) | Q(province_id=cohort.province_id, cohort__isnull=True))
-    )
-    official = next((o for o in officials if o.cohort_id), None) or (officials[0] if officials else None)
+    own, province = signing_officials_of_cohort(cohort=cohort)
+    official = own or province
     return {"name": official.name, "nip": official.nip, "position": official.position} if official else None
 
 

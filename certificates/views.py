@@ -24,7 +24,7 @@ from literasi.selectors import provinces_managed_by
 
 from . import selectors, services, signing
 from . import status_list as bitstring
-from .forms import IssueModeForm, NumberForm, OfficialForm, ReissueForm, RevokeForm
+from .forms import CohortOfficialForm, IssueModeForm, NumberForm, OfficialForm, ReissueForm, RevokeForm
 from .models import Certificate, CertificateEvent, SigningOfficial
 
 
@@ -145,11 +145,44 @@ def cohort_certificates(request: HttpRequest, cohort_id: int) -> HttpResponse:
         services.cohort_issue_mode_set(cohort=cohort, actor=request.user, mode=mode_form.cleaned_data["mode"])
         messages.success(request, _("The issuing mode was saved."))
         return redirect("certificates:cohort", cohort_id=cohort.pk)
+    return _cohort_page(request, cohort, mode_form=mode_form)
+
+
+def _cohort_page(request: HttpRequest, cohort, *, mode_form=None, official_form=None, status: int = 200):
+    own, province = selectors.signing_officials_of_cohort(cohort=cohort)
+    if official_form is None:
+        initial = {"name": own.name, "nip": own.nip, "position": own.position} if own else {}
+        official_form = CohortOfficialForm(initial=initial)
+    if mode_form is None:
+        mode_form = IssueModeForm(initial={"mode": services.cohort_issue_mode(cohort=cohort)})
     return render(request, "certificates/cohort.html", {
         "cohort": cohort, "mode_form": mode_form, "certificates": selectors.cohort_certificates(cohort_id=cohort.pk),
         "progress": services.issue_progress(cohort=cohort), "revoke_form": RevokeForm(), "reissue_form": ReissueForm(),
+        "own_official": own, "province_official": province, "official_form": official_form,
         "events": CertificateEvent.objects.filter(cohort=cohort).select_related("certificate", "actor")[:20],
-    })  # fmt: skip
+    }, status=status)  # fmt: skip
+
+
+@login_required
+@require_POST
+def cohort_official(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    """Set the cohort's own signing official (it overrides the province's), or remove it."""
+    cohort = cohort_for(user=request.user, cohort_id=cohort_id)
+    if "clear" in request.POST:
+        services.signing_official_clear(actor=request.user, cohort=cohort)
+        messages.success(request, _("This cohort's certificates are signed by the province's official again."))
+        return redirect("certificates:cohort", cohort_id=cohort.pk)
+    form = CohortOfficialForm(request.POST)
+    if form.is_valid():
+        try:
+            services.signing_official_set(actor=request.user, province_code=cohort.province_id, cohort=cohort,
+                                          **form.cleaned_data)  # fmt: skip
+        except Refusal as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, _("The signing official was saved."))
+            return redirect("certificates:cohort", cohort_id=cohort.pk)
+    return _cohort_page(request, cohort, official_form=form, status=400)
 
 
 @login_required

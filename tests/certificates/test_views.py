@@ -7,10 +7,11 @@ import pytest
 from django.urls import reverse
 
 from certificates import services
-from certificates.models import Certificate
+from certificates.models import Certificate, SigningOfficial
 
 from ..factories import PASSWORD
-from .conftest import enrol, participants
+from .conftest import enrol, make_cohort, participants
+from .pdfs import text
 
 pytestmark = pytest.mark.django_db
 
@@ -105,6 +106,7 @@ def _organiser_urls(certificate: Certificate) -> list[tuple[str, str, dict]]:
         ("get", reverse("certificates:organiser_pdf", args=[certificate.pk]), {}),
         ("post", reverse("certificates:revoke", args=[certificate.pk]), {"reason": "x"}),
         ("post", reverse("certificates:reissue", args=[certificate.pk]), {"full_name": "Nama Baru"}),
+        ("post", reverse("certificates:cohort_official", args=[c]), {"name": "Pejabat Lain", "position": "Kepala"}),
     ]
 
 
@@ -115,6 +117,7 @@ def test_another_province_or_no_role_gets_404_at_every_organiser_url(client, cer
         assert getattr(client, method)(url, data).status_code == 404, url
     certificate.refresh_from_db()
     assert certificate.status == "valid" and not Certificate.objects.filter(replaces=certificate).exists()
+    assert not SigningOfficial.objects.exists()
 
 
 @pytest.mark.parametrize("who", ["organiser_jabar", "national_admin"])
@@ -157,3 +160,41 @@ def test_visitors_behind_the_same_proxy_are_limited_each_on_their_own(client, ce
 def test_the_verification_lookup_is_one_indexed_query(client, certificate, django_assert_max_num_queries):
     with django_assert_max_num_queries(2):  # the certificate with its replacement; sessions untouched
         client.get(reverse("certificates:verify", args=[certificate.number]))
+
+
+def test_a_cohorts_own_signing_official_signs_its_pdfs_instead_of_the_provinces(client, organiser_jabar, jabar, course):
+    _login(client, organiser_jabar)
+    client.post(reverse("certificates:officials"), {"province": "32", "name": "Dr. Ir. Bambang Sutrisno, M.T.",
+                                                     "nip": "", "position": "Kepala BPSDM Provinsi Jawa Barat"})  # fmt: skip
+    special, regular = (make_cohort(organiser_jabar, jabar, course, name=n) for n in ("Angkatan Khusus", "Angkatan I"))
+    page = client.get(reverse("certificates:cohort", args=[special.pk])).content.decode()
+    assert "Dr. Ir. Bambang Sutrisno, M.T., Kepala BPSDM Provinsi Jawa Barat" in page and "pejabat provinsi" in page
+
+    url = reverse("certificates:cohort_official", args=[special.pk])
+    refused = client.post(url, {"name": "Hj. Siti Nurhaliza", "nip": "197013121995032001", "position": "Sekretaris"})
+    assert (
+        refused.status_code == 400
+        and "Tanggal lahir pada NIP (digit 1-8, TTTTBBHH) tidak valid." in refused.content.decode()
+    )
+    assert not SigningOfficial.objects.filter(cohort=special).exists()
+    response = client.post(url, {"name": "Hj. Siti Nurhaliza, S.Sos., M.AP.", "nip": "19700512 199503 2 001",
+                                 "position": "Sekretaris BPSDM Provinsi Jawa Barat"})  # fmt: skip
+    assert response.status_code == 302
+    assert "pejabat angkatan ini" in client.get(reverse("certificates:cohort", args=[special.pk])).content.decode()
+
+    participants(special, 1)
+    participants(regular, 1)
+    for cohort in (special, regular):
+        services.certificates_issue_for_cohort(cohort_id=cohort.pk, actor_id=organiser_jabar.pk)
+    special_pdf = text(Certificate.objects.get(cohort=special).pdf.read())
+    assert "Hj. Siti Nurhaliza, S.Sos., M.AP." in special_pdf and "NIP 197005121995032001" in special_pdf
+    assert "Sekretaris BPSDM Provinsi Jawa Barat" in special_pdf and "Bambang" not in special_pdf
+    assert "Dr. Ir. Bambang Sutrisno, M.T." in text(Certificate.objects.get(cohort=regular).pdf.read())
+    verify = client.get(reverse("certificates:verify", args=[Certificate.objects.get(cohort=special).number]))
+    assert "Hj. Siti Nurhaliza, S.Sos., M.AP., Sekretaris BPSDM Provinsi Jawa Barat" in verify.content.decode()
+
+    client.post(url, {"clear": "1"})  # back to the province's official, for certificates issued from now on
+    participants(special, 1)
+    services.certificates_issue_for_cohort(cohort_id=special.pk, actor_id=organiser_jabar.pk)
+    assert "Bambang" in text(Certificate.objects.get(cohort=special, sequence=2).pdf.read())
+    assert "Hj. Siti Nurhaliza" in text(Certificate.objects.get(cohort=special, sequence=1).pdf.read())
