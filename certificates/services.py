@@ -15,9 +15,10 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.db.models import Max
+from django.db.models.fields.files import FieldFile
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -112,13 +113,51 @@ def template_current() -> CertificateTemplate:
     return template
 
 
+LOGO_MAX_BYTES = 256 * 1024  # every PDF carries the logo: a bigger one makes every certificate bigger
+LOGO_MAX_SIDE = 1500  # pixels
+
+
+def template_logo_check(*, logo: File) -> None:
+    """Refusal, saying what to change, unless ``logo`` is a PNG or JPEG image of at most
+    LOGO_MAX_BYTES and LOGO_MAX_SIDE pixels a side. Reads only the image's header."""
+    from PIL import Image, UnidentifiedImageError
+
+    if logo.size > LOGO_MAX_BYTES:
+        raise Refusal(_("The logo may be at most %(max)d KB; this file is %(size)d KB.")
+                      % {"max": LOGO_MAX_BYTES // 1024, "size": -(-logo.size // 1024)})  # fmt: skip
+    try:
+        logo.seek(0)
+        with Image.open(logo, formats=["PNG", "JPEG"]) as image:
+            width, height = image.size
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        raise Refusal(_("The logo must be a PNG or JPEG image; this file is not one or is damaged.")) from error
+    finally:
+        logo.seek(0)
+    if max(width, height) > LOGO_MAX_SIDE:
+        raise Refusal(_("The logo may be at most %(max)d pixels wide and high; this one is %(width)d × %(height)d.")
+                      % {"max": LOGO_MAX_SIDE, "width": width, "height": height})  # fmt: skip
+
+
+TEMPLATE_FIELDS = ("title", "statement", "issuer_name", "footer", "logo")
+
+
 @transaction.atomic
 def template_new_version(*, actor: User | None, **texts: object) -> CertificateTemplate:
-    """Save an edit of the template as a new version; issued certificates keep theirs."""
+    """Save an edit of the template (any of TEMPLATE_FIELDS; those not given are kept from the
+    newest version; ``logo=""`` removes the logo) as a new version. Issued certificates keep the
+    version they were made with; certificates issued from now on use this one. A new logo file
+    is checked first (Refusal, nothing saved)."""
+    unknown = set(texts) - set(TEMPLATE_FIELDS)
+    if unknown:
+        raise TypeError(f"not template fields: {sorted(unknown)}")
+    logo = texts.get("logo")
+    if isinstance(logo, File) and not isinstance(logo, FieldFile):
+        template_logo_check(logo=logo)
     last = CertificateTemplate.objects.select_for_update().order_by("-version").first()
     values = {}
     if last is not None:
-        values = {f: getattr(last, f) for f in ("title", "statement", "issuer_name", "footer", "logo")}
+        values = {f: getattr(last, f) for f in TEMPLATE_FIELDS}
     values.update(texts)
     return CertificateTemplate.objects.create(version=(last.version if last else 0) + 1, created_by=actor, **values)
 
