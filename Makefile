@@ -8,7 +8,7 @@ export LITERASI_ENV ?= development
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-production lock messages run test lint bench bench-lesson bench-grading bench-upload page-weight makemessages
+.PHONY: install install-production lock messages run test lint bench bench-lesson bench-grading bench-upload bench-certificates bench-verify page-weight makemessages
 
 # A development machine (make run, make test) gets requirements-dev.txt: the runtime pins plus
 # the tools and test libraries. A production machine gets requirements.txt only
@@ -61,7 +61,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-bench: bench-lesson bench-grading bench-upload page-weight
+bench: bench-lesson bench-grading bench-upload bench-certificates bench-verify page-weight
 
 bench-lesson: install
 	$(PY) bench/lesson_page.py
@@ -74,3 +74,9 @@ bench-grading: install
 
 bench-upload: install
 	$(PY) bench/uploads.py
+
+bench-certificates: install
+	$(PY) bench/certificates.py
+
+bench-verify: install
+	$(PY) bench/verify_page.py
