@@ -17,7 +17,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile, File
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max, Q
 from django.db.models.fields.files import FieldFile
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -28,6 +28,7 @@ from cohorts.services import SELF_PACED_SEQUENCE, cohort_self_paced_for
 from courses.models import Enrolment, Lesson, LessonProgress
 from literasi.errors import Refusal
 from literasi.models import User
+from literasi.queueing import publish
 from literasi.selectors import user_manages_province
 
 from .models import (
@@ -242,10 +243,12 @@ def _issue_locked(*, cohort: Cohort, enrolments: list[Enrolment], actor_id: int 
 
 
 def _enqueue_render(ids: list[int]) -> None:
+    """One fast try per chunk (literasi.queueing): a broker that is away never fails the caller
+    (a learner's completion, say); the sweep hands over what it did not get."""
     from .tasks import certificates_render_task
 
     for start in range(0, len(ids), CHUNK):
-        certificates_render_task.delay(ids[start : start + CHUNK])
+        publish(certificates_render_task, ids[start : start + CHUNK])
 
 
 def _eligible(cohort: Cohort):
@@ -266,19 +269,33 @@ def _progress_key(cohort_id: int) -> str:
 
 
 def issue_progress(*, cohort: Cohort) -> dict | None:
-    """The running (or last) batch issue of the cohort: ``{"done", "total", "finished"}``."""
-    return cache.get(_progress_key(cohort.pk))
+    """The cohort's running (or, for an hour, last) batch issue, None if there is none:
+    ``{"done": PDFs ready, "total": participants to issue, "finished": all issued and ready}``.
+    What counts is a PDF ready to download (rendered, signed, stored), not a number assigned,
+    so the bar does not reach the end while PDFs are still being made. One indexed count."""
+    job = cache.get(_progress_key(cohort.pk))
+    if job is None:
+        return None
+    counts = (
+        Certificate.objects.filter(cohort=cohort)
+        .exclude(status=Certificate.Status.REPLACED)
+        .aggregate(ready=Count("pk", filter=~Q(pdf_sha256="")), waiting=Count("pk", filter=Q(pdf_sha256="")))
+    )
+    return {"done": min(counts["ready"], job["total"]), "total": job["total"],
+            "finished": job["finished"] and counts["waiting"] == 0}  # fmt: skip
 
 
-def certificates_issue_request(*, cohort: Cohort, actor: User) -> None:
-    """Ask the batch queue to issue the cohort's certificates (after the commit). Safe to repeat."""
+def certificates_issue_request(*, cohort: Cohort, actor: User) -> bool:
+    """Ask the batch queue to issue the cohort's certificates. Safe to repeat. Returns False when
+    the broker could not take the job (nothing changed: the organiser asks again later)."""
     from .tasks import certificates_issue_task
 
     _require_manager(actor, cohort.province_id)
-    cache.set(
-        _progress_key(cohort.pk), {"done": 0, "total": _eligible(cohort).count(), "finished": False}, PROGRESS_TTL
-    )
-    transaction.on_commit(lambda: certificates_issue_task.delay(cohort.pk, actor.pk))
+    cache.set(_progress_key(cohort.pk), {"total": _eligible(cohort).count(), "finished": False}, PROGRESS_TTL)
+    if not publish(certificates_issue_task, cohort.pk, actor.pk):
+        cache.delete(_progress_key(cohort.pk))
+        return False
+    return True
 
 
 def certificates_issue_for_cohort(*, cohort_id: int, actor_id: int | None, chunk: int = CHUNK) -> int:
@@ -294,16 +311,14 @@ def certificates_issue_for_cohort(*, cohort_id: int, actor_id: int | None, chunk
         return 0
     context = _context(cohort)
     ids = list(_eligible(cohort).order_by("pk").values_list("pk", flat=True))
+    cache.set(_progress_key(cohort.pk), {"total": len(ids), "finished": False}, PROGRESS_TTL)
     issued = 0
     for start in range(0, len(ids), chunk):
         with transaction.atomic():
             Cohort.objects.select_for_update().filter(pk=cohort.pk).first()
             enrolments = list(Enrolment.objects.filter(pk__in=ids[start : start + chunk]).select_related("user"))
             issued += len(_issue_locked(cohort=cohort, enrolments=enrolments, actor_id=actor_id, context=context))
-        cache.set(_progress_key(cohort.pk), {"done": min(start + chunk, len(ids)), "total": len(ids),
-                                             "finished": start + chunk >= len(ids)}, PROGRESS_TTL)  # fmt: skip
-    if not ids:
-        cache.set(_progress_key(cohort.pk), {"done": 0, "total": 0, "finished": True}, PROGRESS_TTL)
+    cache.set(_progress_key(cohort.pk), {"total": len(ids), "finished": True}, PROGRESS_TTL)
     return issued
 
 
@@ -471,7 +486,35 @@ def certificates_render(*, certificate_ids: list[int]) -> int:
 def _enqueue_email(ids: list[int]) -> None:
     from .tasks import certificates_email_task
 
-    certificates_email_task.delay(ids)
+    for start in range(0, len(ids), CHUNK):
+        publish(certificates_email_task, ids[start : start + CHUNK])
+
+
+SWEEP_AFTER = dt.timedelta(minutes=15)  # longer than a 10,000-participant cohort takes to render
+SWEEP_LIMIT = 20_000
+
+
+def certificates_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """From the scheduler: hand the batch queue the certificates whose rendering or email it
+    never got (the broker was away when they were issued) or lost, SWEEP_AFTER after issue.
+    Safe to repeat and to overlap a running batch: rendering and emailing skip what is done.
+    Returns how many certificates were handed over for each."""
+    stale = (now or timezone.now()) - SWEEP_AFTER
+    unrendered = list(
+        Certificate.objects.filter(pdf_sha256="", issued_at__lt=stale)
+        .exclude(status=Certificate.Status.REPLACED)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:SWEEP_LIMIT]
+    )
+    unemailed = list(
+        Certificate.objects.filter(status=Certificate.Status.VALID, emailed_at__isnull=True, issued_at__lt=stale)
+        .exclude(pdf_sha256="")
+        .order_by("pk")
+        .values_list("pk", flat=True)[:SWEEP_LIMIT]
+    )
+    _enqueue_render(unrendered)
+    _enqueue_email(unemailed)
+    return {"render": len(unrendered), "email": len(unemailed)}
 
 
 def certificates_email(*, certificate_ids: list[int]) -> int:

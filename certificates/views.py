@@ -197,8 +197,10 @@ def issue_status(request: HttpRequest, cohort_id: int) -> HttpResponse:
 @require_POST
 def issue_all(request: HttpRequest, cohort_id: int) -> HttpResponse:
     cohort = cohort_for(user=request.user, cohort_id=cohort_id)
-    services.certificates_issue_request(cohort=cohort, actor=request.user)
-    messages.success(request, _("The certificates are being issued."))
+    if services.certificates_issue_request(cohort=cohort, actor=request.user):
+        messages.success(request, _("The certificates are being issued."))
+    else:
+        messages.error(request, _("The certificates could not be queued just now. Try again in a minute."))
     return redirect("certificates:cohort", cohort_id=cohort.pk)
 
 

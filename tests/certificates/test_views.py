@@ -198,3 +198,19 @@ def test_a_cohorts_own_signing_official_signs_its_pdfs_instead_of_the_provinces(
     services.certificates_issue_for_cohort(cohort_id=special.pk, actor_id=organiser_jabar.pk)
     assert "Bambang" in text(Certificate.objects.get(cohort=special, sequence=2).pdf.read())
     assert "Hj. Siti Nurhaliza" in text(Certificate.objects.get(cohort=special, sequence=1).pdf.read())
+
+
+def test_issuing_with_the_broker_away_says_so_and_changes_nothing(client, cohort_jabar, organiser_jabar, monkeypatch):
+    from kombu.exceptions import OperationalError
+
+    from certificates import tasks
+
+    def broker_away(*args, **kwargs):
+        raise OperationalError("Connection refused.")
+
+    monkeypatch.setattr(tasks.certificates_issue_task, "apply_async", broker_away)
+    participants(cohort_jabar, 2)
+    _login(client, organiser_jabar)
+    page = client.post(reverse("certificates:issue_all", args=[cohort_jabar.pk]), follow=True).content.decode()
+    assert "Sertifikat belum dapat dimasukkan ke antrean" in page and 'id="issue-progress"></div>' in page
+    assert not Certificate.objects.exists()
