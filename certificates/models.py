@@ -152,17 +152,27 @@ class Certificate(models.Model):
 
 
 class CertificateEvent(models.Model):
-    """The audit trail: who issued, revoked or re-issued which certificate, when."""
+    """The audit trail: who issued, revoked or re-issued which certificate, who chose a cohort's
+    issuing and who set a signing official (of a cohort, or with ``cohort`` empty, of the
+    province), when."""
 
     class Action(models.TextChoices):
         ISSUED = "issued", _("Issued")
         REVOKED = "revoked", _("Revoked")
         REISSUED = "reissued", _("Re-issued")
+        MODE = "mode", _("Issuing chosen")
+        OFFICIAL = "official", _("Signing official set")
 
     certificate = models.ForeignKey(
-        Certificate, on_delete=models.CASCADE, related_name="events", verbose_name=_("certificate")
+        Certificate, on_delete=models.CASCADE, null=True, blank=True, related_name="events",
+        verbose_name=_("certificate"),
+    )  # fmt: skip
+    cohort = models.ForeignKey(
+        "cohorts.Cohort", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("cohort")
     )
-    cohort = models.ForeignKey("cohorts.Cohort", on_delete=models.CASCADE, related_name="+", verbose_name=_("cohort"))
+    province = models.ForeignKey(
+        "literasi.Province", on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("province")
+    )
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("by")
@@ -174,7 +184,10 @@ class CertificateEvent(models.Model):
         ordering = ["-at", "-pk"]
         verbose_name = _("certificate event")
         verbose_name_plural = _("certificate events")
-        indexes = [models.Index(fields=["cohort", "-at"], name="certificate_event_recent")]
+        indexes = [
+            models.Index(fields=["cohort", "-at"], name="certificate_event_recent"),
+            models.Index(fields=["province", "-at"], name="certificate_event_province"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.certificate_id}"

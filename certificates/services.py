@@ -22,6 +22,7 @@ from django.db.models.fields.files import FieldFile
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cohorts.models import Cohort
 from cohorts.services import SELF_PACED_SEQUENCE, cohort_self_paced_for
@@ -66,12 +67,21 @@ def cohort_issue_mode(*, cohort: Cohort) -> str:
     return mode or IssueMode.AUTOMATIC
 
 
+def _label(text: object) -> str:
+    """A label for the audit trail, in the platform's language whoever made the change."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(text)
+
+
 def cohort_issue_mode_set(*, cohort: Cohort, actor: User, mode: str) -> None:
     """Choose whether the cohort's certificates are issued on completion or by the organiser."""
     _require_manager(actor, cohort.province_id)
     if mode not in IssueMode.values:
         raise Refusal(_("Choose how certificates are issued."))
-    CohortCertificateSettings.objects.update_or_create(cohort=cohort, defaults={"mode": mode})
+    with transaction.atomic():
+        CohortCertificateSettings.objects.update_or_create(cohort=cohort, defaults={"mode": mode})
+        CertificateEvent.objects.create(cohort=cohort, province_id=cohort.province_id, actor=actor,
+                                        action=CertificateEvent.Action.MODE, note=_label(IssueMode(mode).label))  # fmt: skip
 
 
 def signing_official_set(
@@ -92,9 +102,13 @@ def signing_official_set(
             nip = validate_nip(nip)
         except Exception as error:  # ValidationError: its message names the rule
             raise Refusal(str(error.messages[0])) from error
-    official, _created = SigningOfficial.objects.update_or_create(
-        province_id=province_code, cohort=cohort, defaults={"name": name, "nip": nip, "position": position}
-    )
+    with transaction.atomic():
+        official, _created = SigningOfficial.objects.update_or_create(
+            province_id=province_code, cohort=cohort, defaults={"name": name, "nip": nip, "position": position}
+        )
+        CertificateEvent.objects.create(cohort=cohort, province_id=province_code, actor=actor,
+                                        action=CertificateEvent.Action.OFFICIAL,
+                                        note=f"{name}, {position}" + (f" (NIP {nip})" if nip else ""))  # fmt: skip
     return official
 
 
@@ -102,7 +116,12 @@ def signing_official_clear(*, actor: User, cohort: Cohort) -> bool:
     """Remove a cohort's own signing official: its certificates are signed by the province's
     again from now on. Returns whether there was one. Safe to repeat."""
     _require_manager(actor, cohort.province_id)
-    deleted, _rows = SigningOfficial.objects.filter(cohort=cohort).delete()
+    with transaction.atomic():
+        deleted, _rows = SigningOfficial.objects.filter(cohort=cohort).delete()
+        if deleted:
+            CertificateEvent.objects.create(cohort=cohort, province_id=cohort.province_id, actor=actor,
+                                            action=CertificateEvent.Action.OFFICIAL,
+                                            note=_label(gettext_lazy("the province's official")))  # fmt: skip
     return bool(deleted)
 
 
@@ -234,7 +253,14 @@ def _issue_locked(*, cohort: Cohort, enrolments: list[Enrolment], actor_id: int 
         ))  # fmt: skip
     Certificate.objects.bulk_create(certificates)
     CertificateEvent.objects.bulk_create(
-        CertificateEvent(certificate=c, cohort=cohort, action=CertificateEvent.Action.ISSUED, actor_id=actor_id, at=now)
+        CertificateEvent(
+            certificate=c,
+            cohort=cohort,
+            province_id=cohort.province_id,
+            action=CertificateEvent.Action.ISSUED,
+            actor_id=actor_id,
+            at=now,
+        )
         for c in certificates
     )
     ids = [c.pk for c in certificates]
@@ -564,6 +590,7 @@ def certificate_revoke(*, certificate: Certificate, actor: User, reason: str) ->
         Certificate.Status.REVOKED, reason[:300], timezone.now())  # fmt: skip
     certificate.save(update_fields=["status", "revoked_reason", "revoked_at"])
     CertificateEvent.objects.create(certificate=certificate, cohort_id=certificate.cohort_id,
+                                    province_id=certificate.cohort.province_id,
                                     action=CertificateEvent.Action.REVOKED, actor=actor, note=reason[:300])  # fmt: skip
     return certificate
 
@@ -594,7 +621,7 @@ def certificate_reissue(*, certificate: Certificate, actor: User, full_name: str
             course_id=old.course_id, enrolment_id=old.enrolment_id, template_id=old.template_id,
             snapshot=snapshot, replaces=old,
         )  # fmt: skip
-        CertificateEvent.objects.create(certificate=new, cohort_id=old.cohort_id, action=CertificateEvent.Action.REISSUED,
-                                        actor=actor, note=old.number)  # fmt: skip
+        CertificateEvent.objects.create(certificate=new, cohort_id=old.cohort_id, province_id=old.cohort.province_id,
+                                        action=CertificateEvent.Action.REISSUED, actor=actor, note=old.number)  # fmt: skip
         transaction.on_commit(lambda: _enqueue_render([new.pk]))
     return new

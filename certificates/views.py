@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -159,7 +159,9 @@ def _cohort_page(request: HttpRequest, cohort, *, mode_form=None, official_form=
         "cohort": cohort, "mode_form": mode_form, "certificates": selectors.cohort_certificates(cohort_id=cohort.pk),
         "progress": services.issue_progress(cohort=cohort), "revoke_form": RevokeForm(), "reissue_form": ReissueForm(),
         "own_official": own, "province_official": province, "official_form": official_form,
-        "events": CertificateEvent.objects.filter(cohort=cohort).select_related("certificate", "actor")[:20],
+        "events": CertificateEvent.objects.filter(Q(cohort=cohort) | Q(province_id=cohort.province_id,
+                                                                     cohort__isnull=True))
+        .select_related("certificate", "actor")[:20],
     }, status=status)  # fmt: skip
 
 

@@ -214,3 +214,19 @@ def test_issuing_with_the_broker_away_says_so_and_changes_nothing(client, cohort
     page = client.post(reverse("certificates:issue_all", args=[cohort_jabar.pk]), follow=True).content.decode()
     assert "Sertifikat belum dapat dimasukkan ke antrean" in page and 'id="issue-progress"></div>' in page
     assert not Certificate.objects.exists()
+
+
+def test_choosing_the_issuing_and_setting_officials_is_in_the_audit_trail(client, cohort_jabar, organiser_jabar):
+    _login(client, organiser_jabar)
+    client.post(reverse("certificates:cohort", args=[cohort_jabar.pk]), {"mode": "organiser"})
+    client.post(reverse("certificates:officials"), {"province": "32", "name": "Dr. Bambang", "nip": "",
+                                                     "position": "Kepala BPSDM"})  # fmt: skip
+    client.post(
+        reverse("certificates:cohort_official", args=[cohort_jabar.pk]), {"name": "Hj. Siti", "position": "Sekretaris"}
+    )
+    history = (
+        client.get(reverse("certificates:cohort", args=[cohort_jabar.pk])).content.decode().split("<h2>Riwayat</h2>")[1]
+    )
+    assert "Cara penerbitan dipilih · Agus Setiawan · Hanya saat diterbitkan oleh penyelenggara" in history
+    assert "Pejabat penanda tangan diatur (provinsi) · Agus Setiawan · Dr. Bambang, Kepala BPSDM" in history
+    assert "Pejabat penanda tangan diatur · Agus Setiawan · Hj. Siti, Sekretaris" in history
