@@ -245,7 +245,7 @@ def _issue_locked(*, cohort: Cohort, enrolments: list[Enrolment], actor_id: int 
     certificates = []
     for offset, enrolment in enumerate(todo, start=1):
         certificates.append(Certificate(
-            number=certificate_number(province_code=cohort.province_id, year=cohort.year,
+            number=certificate_number(province_code=cohort.province_id, year=cohort.year, course_id=cohort.course_id,
                                       cohort_sequence=cohort.sequence, sequence=last + offset),
             cohort=cohort, sequence=last + offset, user_id=enrolment.user_id, course_id=cohort.course_id,
             enrolment=enrolment, template=context["template"], issued_at=now,
@@ -615,7 +615,7 @@ def certificate_reissue(*, certificate: Certificate, actor: User, full_name: str
         snapshot = {**old.snapshot, "learner": {**old.snapshot["learner"], "name": full_name}}
         new = Certificate.objects.create(
             number=certificate_number(province_code=old.cohort.province_id, year=old.cohort.year,
-                                      cohort_sequence=old.cohort.sequence, sequence=old.sequence,
+                                      course_id=old.cohort.course_id, cohort_sequence=old.cohort.sequence, sequence=old.sequence,
                                       version=old.version + 1),
             cohort=old.cohort, sequence=old.sequence, version=old.version + 1, user_id=old.user_id,
             course_id=old.course_id, enrolment_id=old.enrolment_id, template_id=old.template_id,

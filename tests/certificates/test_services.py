@@ -15,14 +15,15 @@ from courses.models import Enrolment
 from courses.services import enrolment_create
 from literasi.errors import Refusal
 
-from .conftest import complete, enrol, participants
+from ..factories import course_with_lessons
+from .conftest import complete, enrol, make_cohort, participants
 
 pytestmark = pytest.mark.django_db
 
 
 def test_a_mistyped_number_is_caught_by_its_check_character():
-    number = certificate_number(province_code="32", year=2026, cohort_sequence=7, sequence=42)
-    assert number.startswith("LD/32/2026/0007/00042-") and number_is_well_formed(number)
+    number = certificate_number(province_code="32", year=2026, course_id=3, cohort_sequence=7, sequence=42)
+    assert number.startswith("LD/32/2026/K003/0007/00042-") and number_is_well_formed(number)
     body = number[:-2]
     for i, char in enumerate(body):
         if char.isdigit():
@@ -38,7 +39,8 @@ def test_a_cohort_is_issued_gapless_unique_numbers_and_a_second_run_changes_noth
     assert services.certificates_issue_for_cohort(cohort_id=cohort_jabar.pk, actor_id=organiser_jabar.pk) == 5
     certificates = list(Certificate.objects.filter(cohort=cohort_jabar).order_by("sequence"))
     assert [c.sequence for c in certificates] == [1, 2, 3, 4, 5]
-    assert certificates[0].number.startswith(f"LD/32/2026/{cohort_jabar.sequence:04d}/00001-")
+    course_part = f"K{cohort_jabar.course_id:03d}"
+    assert certificates[0].number.startswith(f"LD/32/2026/{course_part}/{cohort_jabar.sequence:04d}/00001-")
     assert all(c.is_rendered and c.pdf_sha256 == hashlib.sha256(c.pdf.read()).hexdigest() for c in certificates)
     before = {c.pk: (c.number, c.pdf_sha256) for c in certificates}
 
@@ -99,6 +101,29 @@ def test_a_self_paced_learner_is_numbered_in_the_provinces_self_paced_cohort(
     assert certificate.cohort.sequence == 0 and certificate.cohort.province_id == "32"
     assert "/0000/00001-" in certificate.number
     assert Enrolment.objects.get(pk=enrolment.pk).cohort is None  # the learner's enrolment is untouched
+
+
+def test_two_courses_in_one_province_and_year_never_share_a_number(
+    course, cohort_jabar, organiser_jabar, jabar, learner, django_capture_on_commit_callbacks
+):
+    """Cohorts are numbered per course: the first cohort (and the self-paced cohort) of two
+    courses in Jawa Barat in 2026 both have the same cohort number."""
+    other = course_with_lessons(2, slug="jejak-digital", title="Jejak Digital", enrolment="open")
+    other_cohort = make_cohort(organiser_jabar, jabar, other)
+    assert other_cohort.sequence == cohort_jabar.sequence
+    participants(cohort_jabar, 1)
+    participants(other_cohort, 1)
+    services.certificates_issue_for_cohort(cohort_id=cohort_jabar.pk, actor_id=organiser_jabar.pk)
+    services.certificates_issue_for_cohort(cohort_id=other_cohort.pk, actor_id=organiser_jabar.pk)
+    # The same learner studies both courses on their own: two self-paced cohorts numbered 0000.
+    course.enrolment = "open"
+    course.save()
+    for each in (course, other):
+        with django_capture_on_commit_callbacks(execute=True):
+            complete(enrolment_create(user=learner, course=each))
+    numbers = list(Certificate.objects.values_list("number", flat=True))
+    assert len(numbers) == 4 and len(set(numbers)) == 4
+    assert all(number_is_well_formed(n) for n in numbers)
 
 
 def test_a_template_edit_leaves_issued_pdfs_byte_identical(cohort_jabar, organiser_jabar):

@@ -38,7 +38,7 @@ def test_the_verification_page_shows_a_valid_certificate_with_the_nip_masked(cli
 
 
 @pytest.mark.parametrize(
-    "number", ["LD/32/2026/0001/00001-0", "bukan nomor", "LD/32/2026/0001/00002", "%00", "x" * 500]
+    "number", ["LD/32/2026/K001/0001/00001-0", "bukan nomor", "LD/32/2026/K001/0001/00002", "%00", "x" * 500]
 )
 def test_a_malformed_or_unknown_number_gets_a_friendly_message(client, certificate, number):
     if number.endswith("-0") and certificate.number.endswith("-0"):

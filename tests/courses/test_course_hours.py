@@ -13,7 +13,10 @@ import frontmatter
 import pytest
 import yaml
 from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
 
+from courses.models import Course, Enrolment
 from courses.services import content_sync
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +87,22 @@ def test_no_course_text_claims_its_own_time() -> None:
         text = path.read_text()
         assert not re.search(r"\b\d+\s*(?:JP|jam pelajaran)\b", text), path
         assert "minutes" not in frontmatter.load(path).metadata, path
+
+
+def test_a_certificate_carries_the_jp_computed_from_the_course_files(client, learner) -> None:
+    """The certificate's JP is the course's at issue, so what goes into personnel records follows
+    from the files too: its snapshot, and the public verification page, show the same number."""
+    from certificates.services import certificate_issue_for_enrolment
+
+    content_sync(root=SHIPPED)
+    # One province per course: certificate numbers do not name the course, so two courses' first
+    # self-paced certificates in one province and year would share a number (reported to the lead).
+    for province, (slug, (_lessons, total)) in zip(["31", "32", "33", "34", "51"], course_files().items(), strict=True):
+        course = Course.objects.get(slug=slug)
+        enrolment = Enrolment.objects.create(user=learner, course=course, province_id=province)
+        Enrolment.objects.filter(pk=enrolment.pk).update(completed_at=timezone.now())
+        certificate = certificate_issue_for_enrolment(enrolment=enrolment, actor=None)
+        jp = total // MINUTES_PER_JP
+        assert certificate.snapshot["course"]["jp"] == jp, slug
+        page = client.get(reverse("certificates:verify", args=[certificate.number])).content.decode()
+        assert f"{jp} JP" in page, slug

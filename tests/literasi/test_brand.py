@@ -32,3 +32,14 @@ def test_another_issuer_is_a_setting_away(client) -> None:
         {"user": SimpleNamespace(full_name="Made"), "cohort": cohort, "link": "http://x"},
     )
     assert email.rstrip().endswith("Literasi · Kementerian Contoh")
+
+
+@override_settings(LITERASI_ISSUER_NAME="Kementerian Contoh", LITERASI_ISSUER_SHORT_NAME="Kemcon")
+@pytest.mark.parametrize("template", ["nip_taken_signup_message", "nip_taken_owner_message"])
+def test_the_emails_about_a_taken_nip_are_signed_by_the_issuer_in_settings(template: str) -> None:
+    email = render_to_string(
+        f"literasi/email/{template}.txt",
+        {"user": SimpleNamespace(full_name="Made"), "password_reset_url": "http://x/reset"},
+    )
+    assert email.rstrip().endswith("Literasi · Kementerian Contoh")
+    assert "Kominfo" not in email

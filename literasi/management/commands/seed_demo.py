@@ -32,10 +32,10 @@ DEMO_USERS = [
     {
         "role": "national admin",
         "email": "admin@demo.literasi.id",
-        "full_name": "Admin Nasional Kominfo",
+        "full_name": "Admin Nasional Komdigi",
         "nip": None,
         "employee_kind": EmployeeKind.PNS,
-        "instansi": "Kementerian Komunikasi dan Informatika",
+        "instansi": "Kementerian Komunikasi dan Digital",
         "jabatan": "Pranata Komputer",
         "province": "31",
         "is_national_admin": True,
