@@ -246,3 +246,16 @@ def test_with_the_broker_away_completing_still_works_and_the_sweep_renders_and_e
     assert certificate.is_rendered and len(mailoutbox) == 1 and mailoutbox[0].to == [learner.email]
     assert services.certificates_sweep(now=later) == {"render": 0, "email": 0}
     assert len(mailoutbox) == 1
+
+
+def test_emailing_costs_the_same_statements_for_few_and_many(cohort_jabar, monkeypatch, mailoutbox):
+    monkeypatch.setattr(services, "_enqueue_email", lambda ids: None)
+    participants(cohort_jabar, 12)
+    services.certificates_issue_for_cohort(cohort_id=cohort_jabar.pk, actor_id=None)
+    ids = list(Certificate.objects.order_by("pk").values_list("pk", flat=True))
+    counts = []
+    for chunk in (ids[:2], ids[2:]):
+        with CaptureQueriesContext(connection) as queries:
+            assert services.certificates_email(certificate_ids=chunk) == len(chunk)
+        counts.append(len(queries))
+    assert counts[0] == counts[1] and len(mailoutbox) == 12
