@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import threading
 import zipfile
+from collections import OrderedDict
+from collections.abc import MutableMapping
 
 from allauth.account.adapter import get_adapter as get_account_adapter
 from django.conf import settings
@@ -20,6 +23,7 @@ from cohorts.selectors import cohort_for
 from literasi.adapters import client_network
 from literasi.errors import Refusal
 from literasi.nip import mask_nip
+from literasi.page_shells import render_shell
 from literasi.selectors import provinces_managed_by
 
 from . import selectors, services, signing
@@ -38,12 +42,54 @@ def _client(request: HttpRequest) -> str:
 
 
 def _rate_limited(request: HttpRequest) -> bool:
+    """Counts this lookup; True past the limit in the client's current minute."""
     key = f"verify-rate:{_client(request)}"
-    cache.add(key, 0, 60)
     try:
-        return cache.incr(key) > settings.CERTIFICATES_VERIFY_PER_MINUTE
+        count = cache.incr(key)  # the usual case: the minute's counter exists
     except ValueError:
-        return False
+        count = 1 if cache.add(key, 1, 60) else cache.incr(key)
+    return count > settings.CERTIFICATES_VERIFY_PER_MINUTE
+
+
+class _KeptPages(MutableMapping):
+    """The verification pages of the certificates checked most recently, rendered once per
+    process (literasi.page_shells fills in the CSRF token and the return address). At most
+    ``size`` pages: the least recently checked go first."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._pages: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __getitem__(self, key: str) -> str:
+        with self._lock:
+            self._pages.move_to_end(key)
+            return self._pages[key]
+
+    def __setitem__(self, key: str, page: str) -> None:
+        with self._lock:
+            self._pages[key] = page
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+
+    def __delitem__(self, key: str) -> None:
+        with self._lock:
+            del self._pages[key]
+
+    def __iter__(self):
+        return iter(list(self._pages))
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+    def get(self, key: str, default=None):
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+
+_verification_pages = _KeptPages(size=2000)
 
 
 # --- Public ------------------------------------------------------------------------------------
@@ -69,7 +115,12 @@ def verify(request: HttpRequest, number: str) -> HttpResponse:
     s = certificate.snapshot
     context = {"form": NumberForm(), "certificate": certificate, "s": s, "masked_nip": mask_nip(s["learner"]["nip"])
                if s["learner"]["nip"] else ""}  # fmt: skip
-    return render(request, "certificates/verify.html", context)
+    # What the page shows is frozen at issue except the status: the variant names the status and
+    # everything that comes with it, so a revoked or replaced certificate is a new page at once.
+    replaced_by = certificate.replaced_by.number if certificate.status == Certificate.Status.REPLACED else ""
+    variant = f"{certificate.pk}|{certificate.status}|{certificate.revoked_at}|{replaced_by}"
+    return render_shell(request, "certificates/verify.html", context, kept=_verification_pages, variant=variant,
+                        holes={})  # fmt: skip
 
 
 @cache_control(public=True, max_age=300)

@@ -63,6 +63,7 @@ def test_revoke_and_reissue_show_on_the_verification_page(client, certificate, o
     new = Certificate.objects.get(replaces=certificate)
     old_page = client.get(reverse("certificates:verify", args=[certificate.number])).content.decode()
     assert "telah diganti dengan versi baru" in old_page and new.number in old_page
+    assert "Sertifikat ini sah." in client.get(reverse("certificates:verify", args=[new.number])).content.decode()
     client.post(reverse("certificates:revoke", args=[new.pk]), {"reason": ""})
     assert Certificate.objects.get(pk=new.pk).status == "valid"  # a reason is required
     client.post(reverse("certificates:revoke", args=[new.pk]), {"reason": "Bukan peserta angkatan ini"})
