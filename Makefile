@@ -8,7 +8,7 @@ export LITERASI_ENV ?= development
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-production lock messages run test lint typecheck wrk bench bench-lesson bench-grading bench-upload page-weight makemessages
+.PHONY: install install-production lock messages run test lint typecheck wrk bench bench-lesson bench-grading bench-upload bench-certificates bench-verify page-weight makemessages
 
 # A development machine (make run, make test) gets requirements-dev.txt: the runtime pins plus
 # the tools and test libraries. A production machine gets requirements.txt only
@@ -66,7 +66,7 @@ lint: install
 typecheck: install
 	LITERASI_ENV=test $(PY) devtools/typecheck.py
 
-bench: bench-lesson bench-grading bench-upload page-weight
+bench: bench-lesson bench-grading bench-upload bench-certificates bench-verify page-weight
 
 # The load generator is Debian's wrk, installed here when missing (as .ci/run installs chromium).
 wrk:
@@ -84,3 +84,9 @@ bench-grading: install
 
 bench-upload: install
 	$(PY) bench/uploads.py
+
+bench-certificates: install
+	$(PY) bench/certificates.py
+
+bench-verify: install wrk
+	$(PY) bench/verify_page.py

@@ -23,6 +23,12 @@ class ReissueForm(forms.Form):
     full_name = forms.CharField(label=_("Corrected name"), max_length=150)
 
 
+class CohortOfficialForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    nip = forms.CharField(label=_("NIP"), max_length=30, required=False)
+    position = forms.CharField(label=_("Position"), max_length=200)
+
+
 class OfficialForm(forms.Form):
     province = forms.ChoiceField(label=_("Province"))
     name = forms.CharField(label=_("Name"), max_length=200)

@@ -27,8 +27,10 @@ class CertificateTemplate(models.Model):
     )
     footer = models.CharField(_("footer"), max_length=300, blank=True)
     logo = models.FileField(_("logo (PNG or JPEG)"), upload_to="certificates/logos/", blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("created by")
+    )
 
     class Meta:
         ordering = ["-version"]
@@ -42,14 +44,17 @@ class CertificateTemplate(models.Model):
 class SigningOfficial(models.Model):
     """Who signs a province's certificates; a cohort may have its own (``cohort`` set)."""
 
-    province = models.ForeignKey("literasi.Province", on_delete=models.PROTECT, related_name="+")
-    cohort = models.OneToOneField(
-        "cohorts.Cohort", on_delete=models.CASCADE, null=True, blank=True, related_name="signing_official"
+    province = models.ForeignKey(
+        "literasi.Province", on_delete=models.PROTECT, related_name="+", verbose_name=_("province")
     )
+    cohort = models.OneToOneField(
+        "cohorts.Cohort", on_delete=models.CASCADE, null=True, blank=True, related_name="signing_official",
+        verbose_name=_("cohort"),
+    )  # fmt: skip
     name = models.CharField(_("name"), max_length=200)
     nip = models.CharField(_("NIP"), max_length=18, blank=True)
     position = models.CharField(_("position"), max_length=200)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("signing official")
@@ -72,7 +77,9 @@ class IssueMode(models.TextChoices):
 class CohortCertificateSettings(models.Model):
     """How a cohort's certificates are issued (kept here so cohorts know nothing of certificates)."""
 
-    cohort = models.OneToOneField("cohorts.Cohort", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    cohort = models.OneToOneField(
+        "cohorts.Cohort", on_delete=models.CASCADE, primary_key=True, related_name="+", verbose_name=_("cohort")
+    )
     mode = models.CharField(_("issuing"), max_length=10, choices=IssueMode.choices, default=IssueMode.AUTOMATIC)
 
     class Meta:
@@ -95,24 +102,32 @@ class Certificate(models.Model):
         REPLACED = "replaced", _("Replaced")
 
     number = models.CharField(_("number"), max_length=40, unique=True)
-    cohort = models.ForeignKey("cohorts.Cohort", on_delete=models.PROTECT, related_name="+")
+    cohort = models.ForeignKey("cohorts.Cohort", on_delete=models.PROTECT, related_name="+", verbose_name=_("cohort"))
     sequence = models.PositiveIntegerField(_("participant number"))
     version = models.PositiveSmallIntegerField(_("version"), default=1)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="certificates")
-    course = models.ForeignKey("courses.Course", on_delete=models.PROTECT, related_name="+")
-    enrolment = models.ForeignKey("courses.Enrolment", on_delete=models.PROTECT, related_name="+")
-    template = models.ForeignKey(CertificateTemplate, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="certificates", verbose_name=_("learner")
+    )
+    course = models.ForeignKey("courses.Course", on_delete=models.PROTECT, related_name="+", verbose_name=_("course"))
+    enrolment = models.ForeignKey(
+        "courses.Enrolment", on_delete=models.PROTECT, related_name="+", verbose_name=_("enrolment")
+    )
+    template = models.ForeignKey(
+        CertificateTemplate, on_delete=models.PROTECT, related_name="+", verbose_name=_("template version")
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.VALID)
-    replaces = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaced_by")
+    replaces = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaced_by", verbose_name=_("replaces")
+    )
     revoked_reason = models.CharField(_("reason for revoking"), max_length=300, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     # Everything the certificate says, as it was when issued (see services._snapshot).
-    snapshot = models.JSONField()
-    pdf = models.FileField(upload_to="certificates/", blank=True)
-    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    snapshot = models.JSONField(_("what the certificate says"))
+    pdf = models.FileField(_("PDF"), upload_to="certificates/", blank=True)
+    pdf_sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64, blank=True)
     credential = models.TextField(_("signed credential (JWT)"), blank=True)
     issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
-    emailed_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["cohort", "sequence", "version"]
@@ -137,23 +152,42 @@ class Certificate(models.Model):
 
 
 class CertificateEvent(models.Model):
-    """The audit trail: who issued, revoked or re-issued which certificate, when."""
+    """The audit trail: who issued, revoked or re-issued which certificate, who chose a cohort's
+    issuing and who set a signing official (of a cohort, or with ``cohort`` empty, of the
+    province), when."""
 
     class Action(models.TextChoices):
         ISSUED = "issued", _("Issued")
         REVOKED = "revoked", _("Revoked")
         REISSUED = "reissued", _("Re-issued")
+        MODE = "mode", _("Issuing chosen")
+        OFFICIAL = "official", _("Signing official set")
 
-    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="events")
-    cohort = models.ForeignKey("cohorts.Cohort", on_delete=models.CASCADE, related_name="+")
-    action = models.CharField(max_length=10, choices=Action.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    note = models.CharField(max_length=300, blank=True)
-    at = models.DateTimeField(default=timezone.now)
+    certificate = models.ForeignKey(
+        Certificate, on_delete=models.CASCADE, null=True, blank=True, related_name="events",
+        verbose_name=_("certificate"),
+    )  # fmt: skip
+    cohort = models.ForeignKey(
+        "cohorts.Cohort", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("cohort")
+    )
+    province = models.ForeignKey(
+        "literasi.Province", on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("province")
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("by")
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    at = models.DateTimeField(_("when"), default=timezone.now)
 
     class Meta:
         ordering = ["-at", "-pk"]
-        indexes = [models.Index(fields=["cohort", "-at"], name="certificate_event_recent")]
+        verbose_name = _("certificate event")
+        verbose_name_plural = _("certificate events")
+        indexes = [
+            models.Index(fields=["cohort", "-at"], name="certificate_event_recent"),
+            models.Index(fields=["province", "-at"], name="certificate_event_province"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.certificate_id}"

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from literasi.models import User
 from literasi.selectors import provinces_managed_by
 
-from .models import Certificate
+from .models import Certificate, SigningOfficial
 from .numbers import normalise_number, number_is_well_formed
 
 PNS_JP_PER_YEAR = 20  # PP 11/2017 as amended by PP 17/2020
@@ -23,7 +23,8 @@ def certificate_by_number(*, number: str) -> Certificate | None:
     number = normalise_number(number)
     if not number_is_well_formed(number):
         return None
-    return Certificate.objects.select_related("replaced_by").filter(number=number).first()
+    # Unordered: the model's ordering (by cohort) would join the cohorts to sort a single row.
+    return next(iter(Certificate.objects.select_related("replaced_by").filter(number=number).order_by()[:1]), None)
 
 
 def certificates_of_learner(*, user: User) -> QuerySet[Certificate]:
@@ -63,3 +64,14 @@ def cohort_certificates(*, cohort_id: int) -> QuerySet[Certificate]:
 def revoked_indexes() -> list[int]:
     """Status-list indexes (certificate ids) of revoked certificates."""
     return list(Certificate.objects.filter(status=Certificate.Status.REVOKED).values_list("pk", flat=True))
+
+
+def signing_officials_of_cohort(*, cohort) -> tuple[SigningOfficial | None, SigningOfficial | None]:
+    """The cohort's own signing official and its province's (either may be None), in one query.
+    The cohort's own signs when set."""
+    officials = list(
+        SigningOfficial.objects.filter(province_id=cohort.province_id).filter(Q(cohort=cohort) | Q(cohort__isnull=True))
+    )
+    own = next((o for o in officials if o.cohort_id == cohort.pk), None)
+    province = next((o for o in officials if o.cohort_id is None), None)
+    return own, province

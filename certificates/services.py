@@ -15,18 +15,21 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Count, Max, Q
+from django.db.models.fields.files import FieldFile
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cohorts.models import Cohort
 from cohorts.services import SELF_PACED_SEQUENCE, cohort_self_paced_for
 from courses.models import Enrolment, Lesson, LessonProgress
 from literasi.errors import Refusal
 from literasi.models import User
+from literasi.queueing import publish
 from literasi.selectors import user_manages_province
 
 from .models import (
@@ -38,6 +41,7 @@ from .models import (
     SigningOfficial,
 )
 from .numbers import certificate_number
+from .selectors import signing_officials_of_cohort
 
 CHUNK = 200
 PROGRESS_TTL = 60 * 60
@@ -63,12 +67,21 @@ def cohort_issue_mode(*, cohort: Cohort) -> str:
     return mode or IssueMode.AUTOMATIC
 
 
+def _label(text: object) -> str:
+    """A label for the audit trail, in the platform's language whoever made the change."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(text)
+
+
 def cohort_issue_mode_set(*, cohort: Cohort, actor: User, mode: str) -> None:
     """Choose whether the cohort's certificates are issued on completion or by the organiser."""
     _require_manager(actor, cohort.province_id)
     if mode not in IssueMode.values:
         raise Refusal(_("Choose how certificates are issued."))
-    CohortCertificateSettings.objects.update_or_create(cohort=cohort, defaults={"mode": mode})
+    with transaction.atomic():
+        CohortCertificateSettings.objects.update_or_create(cohort=cohort, defaults={"mode": mode})
+        CertificateEvent.objects.create(cohort=cohort, province_id=cohort.province_id, actor=actor,
+                                        action=CertificateEvent.Action.MODE, note=_label(IssueMode(mode).label))  # fmt: skip
 
 
 def signing_official_set(
@@ -89,10 +102,27 @@ def signing_official_set(
             nip = validate_nip(nip)
         except Exception as error:  # ValidationError: its message names the rule
             raise Refusal(str(error.messages[0])) from error
-    official, _created = SigningOfficial.objects.update_or_create(
-        province_id=province_code, cohort=cohort, defaults={"name": name, "nip": nip, "position": position}
-    )
+    with transaction.atomic():
+        official, _created = SigningOfficial.objects.update_or_create(
+            province_id=province_code, cohort=cohort, defaults={"name": name, "nip": nip, "position": position}
+        )
+        CertificateEvent.objects.create(cohort=cohort, province_id=province_code, actor=actor,
+                                        action=CertificateEvent.Action.OFFICIAL,
+                                        note=f"{name}, {position}" + (f" (NIP {nip})" if nip else ""))  # fmt: skip
     return official
+
+
+def signing_official_clear(*, actor: User, cohort: Cohort) -> bool:
+    """Remove a cohort's own signing official: its certificates are signed by the province's
+    again from now on. Returns whether there was one. Safe to repeat."""
+    _require_manager(actor, cohort.province_id)
+    with transaction.atomic():
+        deleted, _rows = SigningOfficial.objects.filter(cohort=cohort).delete()
+        if deleted:
+            CertificateEvent.objects.create(cohort=cohort, province_id=cohort.province_id, actor=actor,
+                                            action=CertificateEvent.Action.OFFICIAL,
+                                            note=_label(gettext_lazy("the province's official")))  # fmt: skip
+    return bool(deleted)
 
 
 def template_current() -> CertificateTemplate:
@@ -103,13 +133,51 @@ def template_current() -> CertificateTemplate:
     return template
 
 
+LOGO_MAX_BYTES = 256 * 1024  # every PDF carries the logo: a bigger one makes every certificate bigger
+LOGO_MAX_SIDE = 1500  # pixels
+
+
+def template_logo_check(*, logo: File) -> None:
+    """Refusal, saying what to change, unless ``logo`` is a PNG or JPEG image of at most
+    LOGO_MAX_BYTES and LOGO_MAX_SIDE pixels a side. Reads only the image's header."""
+    from PIL import Image, UnidentifiedImageError
+
+    if logo.size > LOGO_MAX_BYTES:
+        raise Refusal(_("The logo may be at most %(max)d KB; this file is %(size)d KB.")
+                      % {"max": LOGO_MAX_BYTES // 1024, "size": -(-logo.size // 1024)})  # fmt: skip
+    try:
+        logo.seek(0)
+        with Image.open(logo, formats=["PNG", "JPEG"]) as image:
+            width, height = image.size
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        raise Refusal(_("The logo must be a PNG or JPEG image; this file is not one or is damaged.")) from error
+    finally:
+        logo.seek(0)
+    if max(width, height) > LOGO_MAX_SIDE:
+        raise Refusal(_("The logo may be at most %(max)d pixels wide and high; this one is %(width)d × %(height)d.")
+                      % {"max": LOGO_MAX_SIDE, "width": width, "height": height})  # fmt: skip
+
+
+TEMPLATE_FIELDS = ("title", "statement", "issuer_name", "footer", "logo")
+
+
 @transaction.atomic
 def template_new_version(*, actor: User | None, **texts: object) -> CertificateTemplate:
-    """Save an edit of the template as a new version; issued certificates keep theirs."""
+    """Save an edit of the template (any of TEMPLATE_FIELDS; those not given are kept from the
+    newest version; ``logo=""`` removes the logo) as a new version. Issued certificates keep the
+    version they were made with; certificates issued from now on use this one. A new logo file
+    is checked first (Refusal, nothing saved)."""
+    unknown = set(texts) - set(TEMPLATE_FIELDS)
+    if unknown:
+        raise TypeError(f"not template fields: {sorted(unknown)}")
+    logo = texts.get("logo")
+    if isinstance(logo, File) and not isinstance(logo, FieldFile):
+        template_logo_check(logo=logo)
     last = CertificateTemplate.objects.select_for_update().order_by("-version").first()
     values = {}
     if last is not None:
-        values = {f: getattr(last, f) for f in ("title", "statement", "issuer_name", "footer", "logo")}
+        values = {f: getattr(last, f) for f in TEMPLATE_FIELDS}
     values.update(texts)
     return CertificateTemplate.objects.create(version=(last.version if last else 0) + 1, created_by=actor, **values)
 
@@ -125,10 +193,8 @@ def _date_label(value: dt.datetime | dt.date) -> str:
 
 
 def _official_for(cohort: Cohort) -> dict | None:
-    officials = list(
-        SigningOfficial.objects.filter(Q(cohort=cohort) | Q(province_id=cohort.province_id, cohort__isnull=True))
-    )
-    official = next((o for o in officials if o.cohort_id), None) or (officials[0] if officials else None)
+    own, province = signing_officials_of_cohort(cohort=cohort)
+    official = own or province
     return {"name": official.name, "nip": official.nip, "position": official.position} if official else None
 
 
@@ -187,7 +253,14 @@ def _issue_locked(*, cohort: Cohort, enrolments: list[Enrolment], actor_id: int 
         ))  # fmt: skip
     Certificate.objects.bulk_create(certificates)
     CertificateEvent.objects.bulk_create(
-        CertificateEvent(certificate=c, cohort=cohort, action=CertificateEvent.Action.ISSUED, actor_id=actor_id, at=now)
+        CertificateEvent(
+            certificate=c,
+            cohort=cohort,
+            province_id=cohort.province_id,
+            action=CertificateEvent.Action.ISSUED,
+            actor_id=actor_id,
+            at=now,
+        )
         for c in certificates
     )
     ids = [c.pk for c in certificates]
@@ -196,10 +269,12 @@ def _issue_locked(*, cohort: Cohort, enrolments: list[Enrolment], actor_id: int 
 
 
 def _enqueue_render(ids: list[int]) -> None:
+    """One fast try per chunk (literasi.queueing): a broker that is away never fails the caller
+    (a learner's completion, say); the sweep hands over what it did not get."""
     from .tasks import certificates_render_task
 
     for start in range(0, len(ids), CHUNK):
-        certificates_render_task.delay(ids[start : start + CHUNK])
+        publish(certificates_render_task, ids[start : start + CHUNK])
 
 
 def _eligible(cohort: Cohort):
@@ -220,19 +295,33 @@ def _progress_key(cohort_id: int) -> str:
 
 
 def issue_progress(*, cohort: Cohort) -> dict | None:
-    """The running (or last) batch issue of the cohort: ``{"done", "total", "finished"}``."""
-    return cache.get(_progress_key(cohort.pk))
+    """The cohort's running (or, for an hour, last) batch issue, None if there is none:
+    ``{"done": PDFs ready, "total": participants to issue, "finished": all issued and ready}``.
+    What counts is a PDF ready to download (rendered, signed, stored), not a number assigned,
+    so the bar does not reach the end while PDFs are still being made. One indexed count."""
+    job = cache.get(_progress_key(cohort.pk))
+    if job is None:
+        return None
+    counts = (
+        Certificate.objects.filter(cohort=cohort)
+        .exclude(status=Certificate.Status.REPLACED)
+        .aggregate(ready=Count("pk", filter=~Q(pdf_sha256="")), waiting=Count("pk", filter=Q(pdf_sha256="")))
+    )
+    return {"done": min(counts["ready"], job["total"]), "total": job["total"],
+            "finished": job["finished"] and counts["waiting"] == 0}  # fmt: skip
 
 
-def certificates_issue_request(*, cohort: Cohort, actor: User) -> None:
-    """Ask the batch queue to issue the cohort's certificates (after the commit). Safe to repeat."""
+def certificates_issue_request(*, cohort: Cohort, actor: User) -> bool:
+    """Ask the batch queue to issue the cohort's certificates. Safe to repeat. Returns False when
+    the broker could not take the job (nothing changed: the organiser asks again later)."""
     from .tasks import certificates_issue_task
 
     _require_manager(actor, cohort.province_id)
-    cache.set(
-        _progress_key(cohort.pk), {"done": 0, "total": _eligible(cohort).count(), "finished": False}, PROGRESS_TTL
-    )
-    transaction.on_commit(lambda: certificates_issue_task.delay(cohort.pk, actor.pk))
+    cache.set(_progress_key(cohort.pk), {"total": _eligible(cohort).count(), "finished": False}, PROGRESS_TTL)
+    if not publish(certificates_issue_task, cohort.pk, actor.pk):
+        cache.delete(_progress_key(cohort.pk))
+        return False
+    return True
 
 
 def certificates_issue_for_cohort(*, cohort_id: int, actor_id: int | None, chunk: int = CHUNK) -> int:
@@ -248,16 +337,14 @@ def certificates_issue_for_cohort(*, cohort_id: int, actor_id: int | None, chunk
         return 0
     context = _context(cohort)
     ids = list(_eligible(cohort).order_by("pk").values_list("pk", flat=True))
+    cache.set(_progress_key(cohort.pk), {"total": len(ids), "finished": False}, PROGRESS_TTL)
     issued = 0
     for start in range(0, len(ids), chunk):
         with transaction.atomic():
             Cohort.objects.select_for_update().filter(pk=cohort.pk).first()
             enrolments = list(Enrolment.objects.filter(pk__in=ids[start : start + chunk]).select_related("user"))
             issued += len(_issue_locked(cohort=cohort, enrolments=enrolments, actor_id=actor_id, context=context))
-        cache.set(_progress_key(cohort.pk), {"done": min(start + chunk, len(ids)), "total": len(ids),
-                                             "finished": start + chunk >= len(ids)}, PROGRESS_TTL)  # fmt: skip
-    if not ids:
-        cache.set(_progress_key(cohort.pk), {"done": 0, "total": 0, "finished": True}, PROGRESS_TTL)
+    cache.set(_progress_key(cohort.pk), {"total": len(ids), "finished": True}, PROGRESS_TTL)
     return issued
 
 
@@ -425,7 +512,35 @@ def certificates_render(*, certificate_ids: list[int]) -> int:
 def _enqueue_email(ids: list[int]) -> None:
     from .tasks import certificates_email_task
 
-    certificates_email_task.delay(ids)
+    for start in range(0, len(ids), CHUNK):
+        publish(certificates_email_task, ids[start : start + CHUNK])
+
+
+SWEEP_AFTER = dt.timedelta(minutes=15)  # longer than a 10,000-participant cohort takes to render
+SWEEP_LIMIT = 20_000
+
+
+def certificates_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """From the scheduler: hand the batch queue the certificates whose rendering or email it
+    never got (the broker was away when they were issued) or lost, SWEEP_AFTER after issue.
+    Safe to repeat and to overlap a running batch: rendering and emailing skip what is done.
+    Returns how many certificates were handed over for each."""
+    stale = (now or timezone.now()) - SWEEP_AFTER
+    unrendered = list(
+        Certificate.objects.filter(pdf_sha256="", issued_at__lt=stale)
+        .exclude(status=Certificate.Status.REPLACED)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:SWEEP_LIMIT]
+    )
+    unemailed = list(
+        Certificate.objects.filter(status=Certificate.Status.VALID, emailed_at__isnull=True, issued_at__lt=stale)
+        .exclude(pdf_sha256="")
+        .order_by("pk")
+        .values_list("pk", flat=True)[:SWEEP_LIMIT]
+    )
+    _enqueue_render(unrendered)
+    _enqueue_email(unemailed)
+    return {"render": len(unrendered), "email": len(unemailed)}
 
 
 def certificates_email(*, certificate_ids: list[int]) -> int:
@@ -475,6 +590,7 @@ def certificate_revoke(*, certificate: Certificate, actor: User, reason: str) ->
         Certificate.Status.REVOKED, reason[:300], timezone.now())  # fmt: skip
     certificate.save(update_fields=["status", "revoked_reason", "revoked_at"])
     CertificateEvent.objects.create(certificate=certificate, cohort_id=certificate.cohort_id,
+                                    province_id=certificate.cohort.province_id,
                                     action=CertificateEvent.Action.REVOKED, actor=actor, note=reason[:300])  # fmt: skip
     return certificate
 
@@ -505,7 +621,7 @@ def certificate_reissue(*, certificate: Certificate, actor: User, full_name: str
             course_id=old.course_id, enrolment_id=old.enrolment_id, template_id=old.template_id,
             snapshot=snapshot, replaces=old,
         )  # fmt: skip
-        CertificateEvent.objects.create(certificate=new, cohort_id=old.cohort_id, action=CertificateEvent.Action.REISSUED,
-                                        actor=actor, note=old.number)  # fmt: skip
+        CertificateEvent.objects.create(certificate=new, cohort_id=old.cohort_id, province_id=old.cohort.province_id,
+                                        action=CertificateEvent.Action.REISSUED, actor=actor, note=old.number)  # fmt: skip
         transaction.on_commit(lambda: _enqueue_render([new.pk]))
     return new

@@ -25,3 +25,9 @@ def certificates_render_task(certificate_ids: list[int]) -> None:
 def certificates_email_task(certificate_ids: list[int]) -> None:
     """Tell the learners their certificates are ready (once each)."""
     services.certificates_email(certificate_ids=certificate_ids)
+
+
+@shared_task(**batch_task_options())
+def certificates_sweep_task() -> None:
+    """From the scheduler: enqueue the rendering and emails the broker never got or lost."""
+    services.certificates_sweep()

@@ -17,6 +17,7 @@ urlpatterns = [
     path("penyelenggara/angkatan/<int:cohort_id>/sertifikat/", views.cohort_certificates, name="cohort"),
     path("penyelenggara/angkatan/<int:cohort_id>/sertifikat/status/", views.issue_status, name="issue_status"),
     path("penyelenggara/angkatan/<int:cohort_id>/sertifikat/terbitkan/", views.issue_all, name="issue_all"),
+    path("penyelenggara/angkatan/<int:cohort_id>/sertifikat/pejabat/", views.cohort_official, name="cohort_official"),
     path("penyelenggara/angkatan/<int:cohort_id>/sertifikat/semua.zip", views.cohort_zip, name="zip"),
     path("penyelenggara/sertifikat/<int:certificate_id>/cabut/", views.revoke, name="revoke"),
     path("penyelenggara/sertifikat/<int:certificate_id>/terbitkan-ulang/", views.reissue, name="reissue"),

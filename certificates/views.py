@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+import threading
 import zipfile
+from collections import OrderedDict
+from collections.abc import MutableMapping
 
+from allauth.account.adapter import get_adapter as get_account_adapter
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.db.models import F
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db.models import F, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,26 +20,77 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 from cohorts.selectors import cohort_for
+from literasi.adapters import client_network
 from literasi.errors import Refusal
 from literasi.http import or_404
 from literasi.nip import mask_nip
+from literasi.page_shells import render_shell
 from literasi.selectors import provinces_managed_by
 
 from . import selectors, services, signing
 from . import status_list as bitstring
-from .forms import IssueModeForm, NumberForm, OfficialForm, ReissueForm, RevokeForm
+from .forms import CohortOfficialForm, IssueModeForm, NumberForm, OfficialForm, ReissueForm, RevokeForm
 from .models import Certificate, CertificateEvent, SigningOfficial
 
-VERIFY_LIMIT_PER_MINUTE = 30
+
+def _client(request: HttpRequest) -> str:
+    """The client's address (or IPv6 network) as the login limits count it: behind the proxies
+    of TRUSTED_PROXY_COUNT, taken from X-Forwarded-For, so visitors do not share the proxy's."""
+    try:
+        return client_network(get_account_adapter(request).get_client_ip(request))
+    except (PermissionDenied, ImproperlyConfigured, ValueError):  # no or a malformed address
+        return request.META.get("REMOTE_ADDR", "")
 
 
 def _rate_limited(request: HttpRequest) -> bool:
-    key = f"verify-rate:{request.META.get('REMOTE_ADDR', '')}"
-    cache.add(key, 0, 60)
+    """Counts this lookup; True past the limit in the client's current minute."""
+    key = f"verify-rate:{_client(request)}"
     try:
-        return cache.incr(key) > VERIFY_LIMIT_PER_MINUTE
+        count = cache.incr(key)  # the usual case: the minute's counter exists
     except ValueError:
-        return False
+        count = 1 if cache.add(key, 1, 60) else cache.incr(key)
+    return count > settings.CERTIFICATES_VERIFY_PER_MINUTE
+
+
+class _KeptPages(MutableMapping):
+    """The verification pages of the certificates checked most recently, rendered once per
+    process (literasi.page_shells fills in the CSRF token and the return address). At most
+    ``size`` pages: the least recently checked go first."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._pages: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __getitem__(self, key: str) -> str:
+        with self._lock:
+            self._pages.move_to_end(key)
+            return self._pages[key]
+
+    def __setitem__(self, key: str, page: str) -> None:
+        with self._lock:
+            self._pages[key] = page
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+
+    def __delitem__(self, key: str) -> None:
+        with self._lock:
+            del self._pages[key]
+
+    def __iter__(self):
+        return iter(list(self._pages))
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+    def get(self, key: str, default=None):
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+
+_verification_pages = _KeptPages(size=2000)
 
 
 # --- Public ------------------------------------------------------------------------------------
@@ -59,7 +116,12 @@ def verify(request: HttpRequest, number: str) -> HttpResponse:
     s = certificate.snapshot
     context = {"form": NumberForm(), "certificate": certificate, "s": s, "masked_nip": mask_nip(s["learner"]["nip"])
                if s["learner"]["nip"] else ""}  # fmt: skip
-    return render(request, "certificates/verify.html", context)
+    # What the page shows is frozen at issue except the status: the variant names the status and
+    # everything that comes with it, so a revoked or replaced certificate is a new page at once.
+    replaced_by = certificate.replaced_by.number if certificate.status == Certificate.Status.REPLACED else ""
+    variant = f"{certificate.pk}|{certificate.status}|{certificate.revoked_at}|{replaced_by}"
+    return render_shell(request, "certificates/verify.html", context, kept=_verification_pages, variant=variant,
+                        holes={})  # fmt: skip
 
 
 @cache_control(public=True, max_age=300)
@@ -135,11 +197,46 @@ def cohort_certificates(request: HttpRequest, cohort_id: int) -> HttpResponse:
         services.cohort_issue_mode_set(cohort=cohort, actor=request.user, mode=mode_form.cleaned_data["mode"])
         messages.success(request, _("The issuing mode was saved."))
         return redirect("certificates:cohort", cohort_id=cohort.pk)
+    return _cohort_page(request, cohort, mode_form=mode_form)
+
+
+def _cohort_page(request: HttpRequest, cohort, *, mode_form=None, official_form=None, status: int = 200):
+    own, province = selectors.signing_officials_of_cohort(cohort=cohort)
+    if official_form is None:
+        initial = {"name": own.name, "nip": own.nip, "position": own.position} if own else {}
+        official_form = CohortOfficialForm(initial=initial)
+    if mode_form is None:
+        mode_form = IssueModeForm(initial={"mode": services.cohort_issue_mode(cohort=cohort)})
     return render(request, "certificates/cohort.html", {
         "cohort": cohort, "mode_form": mode_form, "certificates": selectors.cohort_certificates(cohort_id=cohort.pk),
         "progress": services.issue_progress(cohort=cohort), "revoke_form": RevokeForm(), "reissue_form": ReissueForm(),
-        "events": CertificateEvent.objects.filter(cohort=cohort).select_related("certificate", "actor")[:20],
-    })  # fmt: skip
+        "own_official": own, "province_official": province, "official_form": official_form,
+        "events": CertificateEvent.objects.filter(Q(cohort=cohort) | Q(province_id=cohort.province_id,
+                                                                     cohort__isnull=True))
+        .select_related("certificate", "actor")[:20],
+    }, status=status)  # fmt: skip
+
+
+@login_required
+@require_POST
+def cohort_official(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    """Set the cohort's own signing official (it overrides the province's), or remove it."""
+    cohort = or_404(cohort_for(user=request.user, cohort_id=cohort_id))
+    if "clear" in request.POST:
+        services.signing_official_clear(actor=request.user, cohort=cohort)
+        messages.success(request, _("This cohort's certificates are signed by the province's official again."))
+        return redirect("certificates:cohort", cohort_id=cohort.pk)
+    form = CohortOfficialForm(request.POST)
+    if form.is_valid():
+        try:
+            services.signing_official_set(actor=request.user, province_code=cohort.province_id, cohort=cohort,
+                                          **form.cleaned_data)  # fmt: skip
+        except Refusal as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, _("The signing official was saved."))
+            return redirect("certificates:cohort", cohort_id=cohort.pk)
+    return _cohort_page(request, cohort, official_form=form, status=400)
 
 
 @login_required
@@ -154,8 +251,10 @@ def issue_status(request: HttpRequest, cohort_id: int) -> HttpResponse:
 @require_POST
 def issue_all(request: HttpRequest, cohort_id: int) -> HttpResponse:
     cohort = or_404(cohort_for(user=request.user, cohort_id=cohort_id))
-    services.certificates_issue_request(cohort=cohort, actor=request.user)
-    messages.success(request, _("The certificates are being issued."))
+    if services.certificates_issue_request(cohort=cohort, actor=request.user):
+        messages.success(request, _("The certificates are being issued."))
+    else:
+        messages.error(request, _("The certificates could not be queued just now. Try again in a minute."))
     return redirect("certificates:cohort", cohort_id=cohort.pk)
 
 

@@ -54,6 +54,11 @@ app.conf.update(
             "schedule": 30.0,
             "options": {"queue": BATCH_QUEUE, "expires": 30},
         },
+        "sweep-certificates": {
+            "task": "certificates.tasks.certificates_sweep_task",
+            "schedule": 60.0,
+            "options": {"queue": BATCH_QUEUE, "expires": 60},
+        },
         "clear-expired-sessions": {
             "task": "literasi.tasks.sessions_clear_expired",
             "schedule": crontab(hour=2, minute=30),

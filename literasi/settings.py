@@ -70,6 +70,8 @@ CERTIFICATES_KEY_DIR = Path(os.environ.get("CERTIFICATES_KEY_DIR", VAR_DIR / "ke
 CERTIFICATES_PADES_KEY = os.environ.get("CERTIFICATES_PADES_KEY", str(CERTIFICATES_KEY_DIR / "pades-key.pem"))
 CERTIFICATES_PADES_CERT = os.environ.get("CERTIFICATES_PADES_CERT", str(CERTIFICATES_KEY_DIR / "pades-cert.pem"))
 CERTIFICATES_VC_KEY = os.environ.get("CERTIFICATES_VC_KEY", str(CERTIFICATES_KEY_DIR / "credential-ed25519.pem"))
+# Lookups of the public verification page per client address and minute.
+CERTIFICATES_VERIFY_PER_MINUTE = env_int("CERTIFICATES_VERIFY_PER_MINUTE", 30)
 
 INSTALLED_APPS = [
     "literasi",

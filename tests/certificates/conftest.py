@@ -29,6 +29,7 @@ def _batch_tasks_run_here(request, monkeypatch):
 
     for task in (tasks.certificates_issue_task, tasks.certificates_render_task, tasks.certificates_email_task):
         monkeypatch.setattr(task, "delay", task)
+        monkeypatch.setattr(task, "apply_async", lambda args=(), kwargs=None, task=task, **options: task(*args))
     # The test's transaction never commits: work enqueued "after the commit" runs at once instead.
     # (The tests with a real worker run on committed transactions.)
     monkeypatch.setattr("django.db.transaction.on_commit", lambda func, using=None, robust=False: func())

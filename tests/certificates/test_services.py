@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from certificates import services
 from certificates.models import Certificate, CertificateEvent, IssueMode
@@ -204,3 +206,56 @@ def test_rendering_costs_the_same_statements_for_few_and_many(cohort_jabar, monk
             assert services.certificates_render(certificate_ids=chunk) == len(chunk)
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_the_progress_bar_counts_pdfs_ready_not_numbers_assigned(cohort_jabar, organiser_jabar, monkeypatch):
+    rendering = []
+    monkeypatch.setattr(services, "_enqueue_render", rendering.extend)  # the PDFs wait in the queue
+    participants(cohort_jabar, 3)
+    assert services.certificates_issue_request(cohort=cohort_jabar, actor=organiser_jabar)
+    assert Certificate.objects.filter(cohort=cohort_jabar).count() == 3
+    assert services.issue_progress(cohort=cohort_jabar) == {"done": 0, "total": 3, "finished": False}
+    services.certificates_render(certificate_ids=rendering[:2])
+    assert services.issue_progress(cohort=cohort_jabar) == {"done": 2, "total": 3, "finished": False}
+    services.certificates_render(certificate_ids=rendering[2:])
+    assert services.issue_progress(cohort=cohort_jabar) == {"done": 3, "total": 3, "finished": True}
+
+
+def test_with_the_broker_away_completing_still_works_and_the_sweep_renders_and_emails_later(
+    cohort_jabar, learner, monkeypatch, mailoutbox
+):
+    from kombu.exceptions import OperationalError
+
+    from certificates import tasks
+
+    def broker_away(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    with monkeypatch.context() as away:
+        for task in (tasks.certificates_render_task, tasks.certificates_email_task):
+            away.setattr(task, "apply_async", broker_away)
+            away.setattr(task, "delay", broker_away)
+        complete(enrol(cohort_jabar, learner))  # the learner's request: no error
+    certificate = Certificate.objects.get(user=learner)
+    assert not certificate.is_rendered and mailoutbox == []
+
+    assert services.certificates_sweep() == {"render": 0, "email": 0}  # too fresh: may still be queued
+    later = timezone.now() + services.SWEEP_AFTER + dt.timedelta(minutes=1)
+    assert services.certificates_sweep(now=later) == {"render": 1, "email": 0}
+    certificate.refresh_from_db()
+    assert certificate.is_rendered and len(mailoutbox) == 1 and mailoutbox[0].to == [learner.email]
+    assert services.certificates_sweep(now=later) == {"render": 0, "email": 0}
+    assert len(mailoutbox) == 1
+
+
+def test_emailing_costs_the_same_statements_for_few_and_many(cohort_jabar, monkeypatch, mailoutbox):
+    monkeypatch.setattr(services, "_enqueue_email", lambda ids: None)
+    participants(cohort_jabar, 12)
+    services.certificates_issue_for_cohort(cohort_id=cohort_jabar.pk, actor_id=None)
+    ids = list(Certificate.objects.order_by("pk").values_list("pk", flat=True))
+    counts = []
+    for chunk in (ids[:2], ids[2:]):
+        with CaptureQueriesContext(connection) as queries:
+            assert services.certificates_email(certificate_ids=chunk) == len(chunk)
+        counts.append(len(queries))
+    assert counts[0] == counts[1] and len(mailoutbox) == 12

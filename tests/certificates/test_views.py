@@ -7,10 +7,11 @@ import pytest
 from django.urls import reverse
 
 from certificates import services
-from certificates.models import Certificate
+from certificates.models import Certificate, SigningOfficial
 
 from ..factories import PASSWORD
-from .conftest import enrol, participants
+from .conftest import enrol, make_cohort, participants
+from .pdfs import text
 
 pytestmark = pytest.mark.django_db
 
@@ -62,6 +63,7 @@ def test_revoke_and_reissue_show_on_the_verification_page(client, certificate, o
     new = Certificate.objects.get(replaces=certificate)
     old_page = client.get(reverse("certificates:verify", args=[certificate.number])).content.decode()
     assert "telah diganti dengan versi baru" in old_page and new.number in old_page
+    assert "Sertifikat ini sah." in client.get(reverse("certificates:verify", args=[new.number])).content.decode()
     client.post(reverse("certificates:revoke", args=[new.pk]), {"reason": ""})
     assert Certificate.objects.get(pk=new.pk).status == "valid"  # a reason is required
     client.post(reverse("certificates:revoke", args=[new.pk]), {"reason": "Bukan peserta angkatan ini"})
@@ -105,6 +107,7 @@ def _organiser_urls(certificate: Certificate) -> list[tuple[str, str, dict]]:
         ("get", reverse("certificates:organiser_pdf", args=[certificate.pk]), {}),
         ("post", reverse("certificates:revoke", args=[certificate.pk]), {"reason": "x"}),
         ("post", reverse("certificates:reissue", args=[certificate.pk]), {"full_name": "Nama Baru"}),
+        ("post", reverse("certificates:cohort_official", args=[c]), {"name": "Pejabat Lain", "position": "Kepala"}),
     ]
 
 
@@ -115,6 +118,7 @@ def test_another_province_or_no_role_gets_404_at_every_organiser_url(client, cer
         assert getattr(client, method)(url, data).status_code == 404, url
     certificate.refresh_from_db()
     assert certificate.status == "valid" and not Certificate.objects.filter(replaces=certificate).exists()
+    assert not SigningOfficial.objects.exists()
 
 
 @pytest.mark.parametrize("who", ["organiser_jabar", "national_admin"])
@@ -130,13 +134,100 @@ def test_a_learner_cannot_download_someone_elses_certificate(client, certificate
 
 
 def test_verification_is_rate_limited_per_address(client, certificate, settings):
-    from certificates import views
-
+    settings.CERTIFICATES_VERIFY_PER_MINUTE = 3
     url = reverse("certificates:verify", args=[certificate.number])
-    statuses = [client.get(url).status_code for _ in range(views.VERIFY_LIMIT_PER_MINUTE + 1)]
-    assert statuses[-2] == 200 and statuses[-1] == 429
+    statuses = [client.get(url).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    assert "Terlalu banyak pemeriksaan" in client.get(url).content.decode()
+
+
+def test_visitors_behind_the_same_proxy_are_limited_each_on_their_own(client, certificate, settings):
+    """Behind the TLS proxy every request comes from the proxy's address: the limit counts the
+    client's address the proxy appended, so one busy visitor does not lock out the country."""
+    settings.CERTIFICATES_VERIFY_PER_MINUTE = 3
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    url = reverse("certificates:verify", args=[certificate.number])
+
+    def via_proxy(client_ip: str) -> dict[str, str]:
+        return {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": client_ip}
+
+    assert [client.get(url, **via_proxy("203.0.113.5")).status_code for _ in range(4)] == [200, 200, 200, 429]
+    assert client.get(url, **via_proxy("198.51.100.7")).status_code == 200
+    # A visitor cannot escape the limit by sending an X-Forwarded-For of their own.
+    spoofed = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "192.0.2.1, 203.0.113.5"}
+    assert client.get(url, **spoofed).status_code == 429
 
 
 def test_the_verification_lookup_is_one_indexed_query(client, certificate, django_assert_max_num_queries):
     with django_assert_max_num_queries(2):  # the certificate with its replacement; sessions untouched
         client.get(reverse("certificates:verify", args=[certificate.number]))
+
+
+def test_a_cohorts_own_signing_official_signs_its_pdfs_instead_of_the_provinces(client, organiser_jabar, jabar, course):
+    _login(client, organiser_jabar)
+    client.post(reverse("certificates:officials"), {"province": "32", "name": "Dr. Ir. Bambang Sutrisno, M.T.",
+                                                     "nip": "", "position": "Kepala BPSDM Provinsi Jawa Barat"})  # fmt: skip
+    special, regular = (make_cohort(organiser_jabar, jabar, course, name=n) for n in ("Angkatan Khusus", "Angkatan I"))
+    page = client.get(reverse("certificates:cohort", args=[special.pk])).content.decode()
+    assert "Dr. Ir. Bambang Sutrisno, M.T., Kepala BPSDM Provinsi Jawa Barat" in page and "pejabat provinsi" in page
+
+    url = reverse("certificates:cohort_official", args=[special.pk])
+    refused = client.post(url, {"name": "Hj. Siti Nurhaliza", "nip": "197013121995032001", "position": "Sekretaris"})
+    assert (
+        refused.status_code == 400
+        and "Tanggal lahir pada NIP (digit 1-8, TTTTBBHH) tidak valid." in refused.content.decode()
+    )
+    assert not SigningOfficial.objects.filter(cohort=special).exists()
+    response = client.post(url, {"name": "Hj. Siti Nurhaliza, S.Sos., M.AP.", "nip": "19700512 199503 2 001",
+                                 "position": "Sekretaris BPSDM Provinsi Jawa Barat"})  # fmt: skip
+    assert response.status_code == 302
+    assert "pejabat angkatan ini" in client.get(reverse("certificates:cohort", args=[special.pk])).content.decode()
+
+    participants(special, 1)
+    participants(regular, 1)
+    for cohort in (special, regular):
+        services.certificates_issue_for_cohort(cohort_id=cohort.pk, actor_id=organiser_jabar.pk)
+    special_pdf = text(Certificate.objects.get(cohort=special).pdf.read())
+    assert "Hj. Siti Nurhaliza, S.Sos., M.AP." in special_pdf and "NIP 197005121995032001" in special_pdf
+    assert "Sekretaris BPSDM Provinsi Jawa Barat" in special_pdf and "Bambang" not in special_pdf
+    assert "Dr. Ir. Bambang Sutrisno, M.T." in text(Certificate.objects.get(cohort=regular).pdf.read())
+    verify = client.get(reverse("certificates:verify", args=[Certificate.objects.get(cohort=special).number]))
+    assert "Hj. Siti Nurhaliza, S.Sos., M.AP., Sekretaris BPSDM Provinsi Jawa Barat" in verify.content.decode()
+
+    client.post(url, {"clear": "1"})  # back to the province's official, for certificates issued from now on
+    participants(special, 1)
+    services.certificates_issue_for_cohort(cohort_id=special.pk, actor_id=organiser_jabar.pk)
+    assert "Bambang" in text(Certificate.objects.get(cohort=special, sequence=2).pdf.read())
+    assert "Hj. Siti Nurhaliza" in text(Certificate.objects.get(cohort=special, sequence=1).pdf.read())
+
+
+def test_issuing_with_the_broker_away_says_so_and_changes_nothing(client, cohort_jabar, organiser_jabar, monkeypatch):
+    from kombu.exceptions import OperationalError
+
+    from certificates import tasks
+
+    def broker_away(*args, **kwargs):
+        raise OperationalError("Connection refused.")
+
+    monkeypatch.setattr(tasks.certificates_issue_task, "apply_async", broker_away)
+    participants(cohort_jabar, 2)
+    _login(client, organiser_jabar)
+    page = client.post(reverse("certificates:issue_all", args=[cohort_jabar.pk]), follow=True).content.decode()
+    assert "Sertifikat belum dapat dimasukkan ke antrean" in page and 'id="issue-progress"></div>' in page
+    assert not Certificate.objects.exists()
+
+
+def test_choosing_the_issuing_and_setting_officials_is_in_the_audit_trail(client, cohort_jabar, organiser_jabar):
+    _login(client, organiser_jabar)
+    client.post(reverse("certificates:cohort", args=[cohort_jabar.pk]), {"mode": "organiser"})
+    client.post(reverse("certificates:officials"), {"province": "32", "name": "Dr. Bambang", "nip": "",
+                                                     "position": "Kepala BPSDM"})  # fmt: skip
+    client.post(
+        reverse("certificates:cohort_official", args=[cohort_jabar.pk]), {"name": "Hj. Siti", "position": "Sekretaris"}
+    )
+    history = (
+        client.get(reverse("certificates:cohort", args=[cohort_jabar.pk])).content.decode().split("<h2>Riwayat</h2>")[1]
+    )
+    assert "Cara penerbitan dipilih · Agus Setiawan · Hanya saat diterbitkan oleh penyelenggara" in history
+    assert "Pejabat penanda tangan diatur (provinsi) · Agus Setiawan · Dr. Bambang, Kepala BPSDM" in history
+    assert "Pejabat penanda tangan diatur · Agus Setiawan · Hj. Siti, Sekretaris" in history
