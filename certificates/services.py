@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from cohorts.models import Cohort
 from cohorts.services import SELF_PACED_SEQUENCE, cohort_self_paced_for
+from courses import progress_summary
 from courses.models import Enrolment, Lesson, LessonProgress
 from literasi.errors import Refusal
 from literasi.models import User
@@ -186,6 +187,9 @@ def _issue_locked(*, cohort: Cohort, enrolments: list[Enrolment], actor_id: int 
             snapshot=_snapshot(context["shared"], enrolment.user, enrolment.completed_at, now),
         ))  # fmt: skip
     Certificate.objects.bulk_create(certificates)
+    progress_summary.record_certificates(
+        changes={c.enrolment_id: (1, c.snapshot["course"]["jp"]) for c in certificates}
+    )
     CertificateEvent.objects.bulk_create(
         CertificateEvent(certificate=c, cohort=cohort, action=CertificateEvent.Action.ISSUED, actor_id=actor_id, at=now)
         for c in certificates
@@ -474,6 +478,9 @@ def certificate_revoke(*, certificate: Certificate, actor: User, reason: str) ->
     certificate.status, certificate.revoked_reason, certificate.revoked_at = (
         Certificate.Status.REVOKED, reason[:300], timezone.now())  # fmt: skip
     certificate.save(update_fields=["status", "revoked_reason", "revoked_at"])
+    progress_summary.record_certificates(
+        changes={certificate.enrolment_id: (-1, -certificate.snapshot["course"]["jp"])}
+    )
     CertificateEvent.objects.create(certificate=certificate, cohort_id=certificate.cohort_id,
                                     action=CertificateEvent.Action.REVOKED, actor=actor, note=reason[:300])  # fmt: skip
     return certificate

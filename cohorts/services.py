@@ -20,6 +20,7 @@ from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from courses import progress_summary
 from courses.models import Course, Enrolment, Origin
 from literasi.errors import Refusal
 from literasi.models import EmployeeKind, OrganiserAssignment, Province, User
@@ -596,7 +597,7 @@ def _enrol(*, cohort: Cohort, outcomes: list[CheckedRow], actor_id: int, upload:
     attach = [o.enrolment_id for o in linked if o.enrolment_id is not None]
     for chunk in _chunks(attach, CHUNK):
         Enrolment.objects.filter(pk__in=chunk).update(cohort=cohort, removed_at=None, province_id=cohort.province_id)
-    Enrolment.objects.bulk_create(
+    created = Enrolment.objects.bulk_create(
         (
             Enrolment(user_id=o.user_id, course_id=cohort.course_id, cohort=cohort, province_id=cohort.province_id,
                       enrolled_at=now, origin=Origin.COHORT)
@@ -604,6 +605,7 @@ def _enrol(*, cohort: Cohort, outcomes: list[CheckedRow], actor_id: int, upload:
         ),
         batch_size=CHUNK,
     )  # fmt: skip
+    progress_summary.record_enrolments(enrolment_ids=attach + [e.pk for e in created])
     CohortEvent.objects.bulk_create(
         (
             CohortEvent(cohort=cohort, action=CohortEvent.Action.ENROLLED, learner_id=o.user_id, actor_id=actor_id,
@@ -652,6 +654,7 @@ def participant_remove(*, cohort: Cohort, actor: User, learner_id: int) -> bool:
     in_cohort = Enrolment.objects.active().filter(cohort=cohort, user_id=learner_id)
     removed = in_cohort.filter(origin=Origin.SELF).update(cohort=None)
     removed += in_cohort.filter(origin=Origin.COHORT).update(removed_at=timezone.now())
+    progress_summary.record_enrolment_of(user_id=learner_id, course_id=cohort.course_id)
     if removed:
         CohortEvent.objects.create(cohort=cohort, action=CohortEvent.Action.REMOVED, learner_id=learner_id, actor=actor)
     return bool(removed)

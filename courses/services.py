@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from literasi.models import ProvinceMove, User
 
+from . import progress_summary
 from .content import CourseSource, read_content, render_lesson_body
 from .markdown import render_markdown
 from .models import ActivityKind, Course, Enrolment, Lesson, LessonProgress, LessonReflection
@@ -199,6 +200,7 @@ def course_save_from_admin(*, course: Course) -> None:
 # --- Learners ------------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def enrolment_create(*, user: User, course: Course) -> Enrolment:
     """Enrol ``user`` in an open, published course. Safe to repeat: returns the existing enrolment.
 
@@ -217,6 +219,7 @@ def enrolment_create(*, user: User, course: Course) -> Enrolment:
     enrolment, _created = Enrolment.objects.get_or_create(
         user=user, course=course, defaults={"province_id": user.province_id, "last_activity_at": timezone.now()}
     )
+    progress_summary.record_enrolments(enrolment_ids=[enrolment.pk])
     return enrolment
 
 
@@ -224,11 +227,14 @@ def enrolments_follow_province_move(move: ProvinceMove) -> None:
     """A moved learner's own enrolments count for their new province; cohort enrolments stay
     with the cohort's. Registered with ``literasi.services.on_learner_province_move``."""
     Enrolment.objects.filter(user_id=move.user_id, cohort__isnull=True).update(province_id=move.to_province_id)
+    progress_summary.record_learner_enrolments(user_id=move.user_id)
 
 
 def lesson_visit(*, enrolment: Enrolment, lesson_id: int) -> None:
     """Remember where the learner is, for "Lanjutkan belajar". Writes only when something changed."""
     now = timezone.now()
+    if enrolment.last_lesson_id is None:
+        progress_summary.record_started(enrolment=enrolment, lesson_id=lesson_id)
     changes: dict[str, object] = {}
     if enrolment.last_lesson_id != lesson_id:
         changes["last_lesson_id"] = lesson_id
@@ -238,6 +244,8 @@ def lesson_visit(*, enrolment: Enrolment, lesson_id: int) -> None:
         Enrolment.objects.filter(pk=enrolment.pk).update(**changes)
         for name, value in changes.items():
             setattr(enrolment, name, value)
+        if "last_activity_at" in changes:
+            progress_summary.record_activity(enrolment_id=enrolment.pk, at=now)
 
 
 @transaction.atomic
@@ -250,6 +258,7 @@ def lesson_complete(*, enrolment: Enrolment, lesson_id: int) -> bool:
     """
     LessonProgress.objects.get_or_create(user_id=enrolment.user_id, lesson_id=lesson_id)
     Enrolment.objects.filter(pk=enrolment.pk).update(last_lesson_id=lesson_id, last_activity_at=timezone.now())
+    progress_summary.record_enrolments(enrolment_ids=[enrolment.pk])
     return enrolment_refresh_completion(enrolment=enrolment)
 
 
@@ -328,6 +337,7 @@ def enrolment_refresh_completion(*, enrolment: Enrolment) -> bool:
     if completed:
         enrolment.completed_at = now
         enrolment_id = enrolment.pk or Enrolment.objects.filter(user_id=u, course_id=c).values_list("pk", flat=True)[0]
+        progress_summary.record_enrolments(enrolment_ids=[enrolment_id])
         for hook in _course_completed_hooks:
             transaction.on_commit(functools.partial(hook, enrolment_id))
     return bool(completed)

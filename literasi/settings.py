@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "quizzes",
     "cohorts",
     "certificates",
+    "monitoring",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

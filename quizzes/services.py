@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from courses import progress_summary
 from courses.content import QUIZ_MINUTES_PER_QUESTION, SLUG, ContentError, CourseSource, QuizSource
 from courses.markdown import render_markdown
 from courses.models import Course
@@ -555,6 +556,7 @@ def attempt_grade(*, attempt_id: int) -> bool:
         )  # fmt: skip
         written = cursor.rowcount == 1
         if written and passed:
+            progress_summary.record_quiz_result(user_id=user_id, course_id=course_id, passed=True)
             enrolment_refresh_completion(enrolment=Enrolment(user_id=user_id, course_id=course_id))
     return written
 
@@ -618,6 +620,11 @@ def quiz_regrade(*, quiz_id: int, batch_size: int = 500) -> int:
                     attempt.grade_writes += 1
                     attempt.save(update_fields=["score", "correct_count", "passed", "results", "grade_writes"])
                     changed += 1
+                    progress_summary.record_quiz_result(
+                        user_id=attempt.user_id, course_id=attempt.quiz.course_id,
+                        passed=Attempt.objects.filter(user_id=attempt.user_id, quiz__course_id=attempt.quiz.course_id,
+                                                      passed=True).exists(),
+                    )  # fmt: skip
                     if passed:
                         enrolment_refresh_completion(
                             enrolment=Enrolment(user_id=attempt.user_id, course_id=attempt.quiz.course_id)

@@ -1,0 +1,61 @@
+"""The monitoring counts computed the slow way, from the facts: the recount's reference, the
+property test's oracle and the benchmark's GROUP BY baseline. Never used by a page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Sum
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
+
+from certificates.models import Certificate
+from courses import progress_summary
+from courses.models import Enrolment
+from quizzes.models import Attempt
+
+
+def _certificates():
+    return Certificate.objects.filter(enrolment_id=OuterRef("pk"), status=Certificate.Status.VALID).values(
+        "enrolment_id"
+    )
+
+
+def certificate_jp():
+    """A certificate's JP, as frozen in it when issued."""
+    return Cast(KeyTextTransform("jp", KeyTextTransform("course", "snapshot")), IntegerField())
+
+
+def enrolments_with_facts():
+    """Every enrolment with whether its learner passed a quiz of the course, and its valid
+    certificates and their JP."""
+    passed = Attempt.objects.filter(user_id=OuterRef("user_id"), quiz__course_id=OuterRef("course_id"), passed=True)
+    return Enrolment.objects.annotate(
+        fact_passed=Exists(passed),
+        fact_certificates=Subquery(_certificates().annotate(n=Count("pk")).values("n")),
+        fact_jp=Subquery(_certificates().annotate(jp=Sum(certificate_jp())).values("jp")),
+    )
+
+
+def enrolment_facts() -> Iterator[progress_summary.EnrolmentFacts]:
+    rows = enrolments_with_facts().values(*progress_summary.FACT_FIELDS, "fact_passed", "fact_certificates", "fact_jp")
+    for row in rows.order_by("pk").iterator(chunk_size=5000):
+        yield progress_summary.EnrolmentFacts(
+            enrolment_id=row["pk"],
+            contribution=progress_summary.contribution_from_facts(
+                row, passed=row["fact_passed"], certificates=row["fact_certificates"] or 0, jp=row["fact_jp"] or 0
+            ),
+            last_activity_at=row["last_activity_at"],
+        )
+
+
+def summary_differences() -> list[str]:
+    """Each summary row that differs from what the facts call for, described in a line."""
+    expected = progress_summary.summary_from(enrolment_facts())
+    stored = progress_summary.summary_stored()
+    lines = []
+    for key in sorted(set(expected) | set(stored), key=str):
+        want, have = expected.get(key), stored.get(key)
+        if want != have:
+            lines.append(f"{'/'.join(map(str, key))}: stored {have}, facts {want}")
+    return lines
