@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ from literasi.errors import Refusal
 from literasi.models import EmployeeKind, OrganiserAssignment, Province, User
 from literasi.nip import validate_nip
 from literasi.selectors import user_manages_province
+from literasi.services import registrations_count
 
 from .models import Cohort, CohortEvent, Invitation, Upload, UploadRow
 from .spreadsheets import NIP_LOST_IN_EXCEL, Row, SpreadsheetError, read_rows, size_refusal
@@ -585,6 +587,7 @@ def _enrol(*, cohort: Cohort, outcomes: list[CheckedRow], actor_id: int, upload:
         user.set_unusable_password()
         users.append(user)
     User.objects.bulk_create(users, batch_size=CHUNK)  # PostgreSQL and SQLite return the new ids
+    registrations_count(changes=Counter((u.province_id, u.employee_kind) for u in users))
     EmailAddress.objects.bulk_create(
         (EmailAddress(user=u, email=u.email, primary=True, verified=False) for u in users), batch_size=CHUNK
     )

@@ -230,6 +230,12 @@ def enrolments_follow_province_move(move: ProvinceMove) -> None:
     progress_summary.record_learner_enrolments(user_id=move.user_id)
 
 
+def enrolments_follow_profile_change(user_id: int) -> None:
+    """A learner's kind of employee or agency changed: their enrolments count under the new one.
+    Registered with ``literasi.services.on_learner_profile_change``."""
+    progress_summary.record_learner_enrolments(user_id=user_id)
+
+
 def lesson_visit(*, enrolment: Enrolment, lesson_id: int) -> None:
     """Remember where the learner is, for "Lanjutkan belajar". Writes only when something changed."""
     now = timezone.now()

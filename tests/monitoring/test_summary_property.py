@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from courses.models import ProgressSummary
+from literasi.services import registrations_rebuild
 from monitoring import facts
 
 from . import world as w
@@ -22,7 +23,7 @@ learner = st.integers(0, w.LEARNERS - 1)
 course = st.integers(0, 1)
 lesson = st.integers(0, 1)
 cohort = st.integers(0, 2)
-events = st.one_of(
+concurrent_events = st.one_of(
     st.tuples(st.just("enrol"), learner, course),
     st.tuples(st.just("join"), learner, cohort),
     st.tuples(st.just("remove"), learner, cohort),
@@ -36,7 +37,11 @@ events = st.one_of(
     st.tuples(st.just("revoke"), learner, course),
     st.tuples(st.just("reissue"), learner, course),
     st.tuples(st.just("unpublish"), course),
+    st.tuples(st.just("join_new"), cohort),
 )
+# The admin's profile edit saves the whole row it read: it is not safe against a province move at
+# the same moment (a stale write of the account, outside the summary), so it runs sequentially only.
+events = st.one_of(concurrent_events, st.tuples(st.just("edit_profile"), learner, st.integers(0, len(w.KINDS) - 1)))
 
 
 def run(world: w.World, event: tuple) -> None:
@@ -59,6 +64,7 @@ def test_summary_equals_the_facts_after_any_sequence_of_events(world, sequence):
         for event in sequence:
             run(world, event)
         assert facts.summary_differences() == []
+        assert registrations_rebuild() == []
         transaction.set_rollback(True)
 
 
@@ -77,7 +83,7 @@ def test_a_known_sequence_gives_the_counts_a_person_would_count(world):
 
 @pytest.mark.django_db(transaction=True)
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(streams=st.lists(st.lists(events, min_size=1, max_size=8), min_size=2, max_size=3))
+@given(streams=st.lists(st.lists(concurrent_events, min_size=1, max_size=8), min_size=2, max_size=3))
 def test_summary_equals_the_facts_after_concurrent_events(concurrent_world, streams):
     world = concurrent_world
     w.reset(world)
@@ -101,6 +107,7 @@ def test_summary_equals_the_facts_after_concurrent_events(concurrent_world, stre
         thread.join(timeout=120)
     assert errors == []
     assert facts.summary_differences() == []
+    assert registrations_rebuild() == []
 
 
 def test_recount_reports_a_difference_and_rebuilds_the_summary(world):

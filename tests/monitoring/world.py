@@ -17,7 +17,7 @@ from courses import services as course_services
 from courses.models import Course, Enrolment, Lesson
 from literasi.errors import Refusal
 from literasi.models import EmployeeKind, Province, User
-from literasi.services import learner_province_move
+from literasi.services import learner_profile_saved, learner_province_move, registrations_rebuild
 from quizzes import services as quiz_services
 from quizzes.models import Attempt, Option, Quiz
 
@@ -58,6 +58,7 @@ def build_world() -> World:
                     instansi=AGENCIES[n])
         for n in range(LEARNERS)
     ]  # fmt: skip
+    registrations_rebuild()  # the factories made accounts outside the services
     return World(admin.pk, [u.pk for u in learners], [open_course.pk, closed_course.pk], [c.pk for c in cohorts],
                  ["32", "51", "11"])  # fmt: skip
 
@@ -164,6 +165,26 @@ def reissue(world: World, learner: int, course: int) -> None:
                                                  full_name=certificate.snapshot["learner"]["name"] + " Putri")  # fmt: skip
 
 
+_new_people = iter(range(10**6))
+
+
+def join_new(world: World, cohort: int) -> None:
+    """A person without an account is added to a cohort (a new account in its province)."""
+    n = next(_new_people)
+    cohort_services.participant_add(cohort=Cohort.objects.get(pk=world.cohort_ids[cohort]),
+                                    actor=User.objects.get(pk=world.admin_id), email=f"baru{n}@contoh.go.id",
+                                    full_name=f"Peserta Baru {n}", instansi=AGENCIES[n % len(AGENCIES)])  # fmt: skip
+
+
+def edit_profile(world: World, learner: int, kind: int) -> None:
+    """A national admin corrects the learner's kind of employee and agency in the admin."""
+    user = User.objects.get(pk=world.learner_ids[learner])
+    previous = User.objects.get(pk=user.pk)
+    user.employee_kind, user.instansi = KINDS[kind], AGENCIES[kind]
+    user.save()
+    learner_profile_saved(user=user, previous=previous)
+
+
 def unpublish(world: World, course: int) -> None:
     Course.objects.filter(pk=world.course_ids[course]).update(status=Course.Status.DRAFT)
 
@@ -171,7 +192,7 @@ def unpublish(world: World, course: int) -> None:
 EVENTS = {
     "enrol": enrol, "join": join, "remove": remove, "visit": visit, "finish": finish, "take_quiz": take_quiz,
     "regrade": regrade, "flip_key": flip_key, "move": move, "certify": certify, "revoke": revoke, "reissue": reissue,
-    "unpublish": unpublish,
+    "unpublish": unpublish, "join_new": join_new, "edit_profile": edit_profile,
 }  # fmt: skip
 
 
@@ -196,3 +217,7 @@ def reset(world: World) -> None:
     for n, pk in enumerate(world.learner_ids):
         User.objects.filter(pk=pk).update(province_id="32" if n % 2 else "51")
     Course.objects.filter(pk__in=world.course_ids).update(status=Course.Status.PUBLISHED)
+    User.objects.filter(email__startswith="baru").delete()
+    for n, pk in enumerate(world.learner_ids):
+        User.objects.filter(pk=pk).update(employee_kind=KINDS[n], instansi=AGENCIES[n])
+    registrations_rebuild()

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 
 from courses import progress_summary
+from literasi.services import registrations_rebuild
 from monitoring import facts
 
 
@@ -10,7 +11,7 @@ class Command(BaseCommand):
     help = "Rebuild the monitoring summary from the facts and report every difference found."
 
     def handle(self, *args: object, **options: object) -> None:
-        differences = facts.summary_differences()
+        differences = facts.summary_differences() + registrations_rebuild()
         for line in differences[:50]:
             self.stdout.write(line)
         if len(differences) > 50:
