@@ -270,18 +270,20 @@ class ProgressTally(models.Model):
     stay exact.
     """
 
-    enrolment = models.OneToOneField(Enrolment, on_delete=models.CASCADE, primary_key=True, related_name="tally")
-    counted = models.BooleanField(default=False)
-    province_code = models.CharField(max_length=2, blank=True)
-    year = models.PositiveSmallIntegerField()
-    employee_kind = models.CharField(max_length=20)
-    cohort_key = models.PositiveIntegerField(default=NO_COHORT)
-    instansi = models.CharField(max_length=200, blank=True)
-    started = models.BooleanField(default=False)
-    passed = models.BooleanField(default=False)
-    completed = models.BooleanField(default=False)
-    certificates = models.IntegerField(default=0)
-    jp = models.IntegerField(default=0)
+    enrolment = models.OneToOneField(
+        Enrolment, on_delete=models.CASCADE, primary_key=True, related_name="tally", verbose_name=_("enrolment")
+    )
+    counted = models.BooleanField(_("counted"), default=False)
+    province_code = models.CharField(_("province"), max_length=2, blank=True)
+    year = models.PositiveSmallIntegerField(_("year"))
+    employee_kind = models.CharField(_("kind of employee"), max_length=20)
+    cohort_key = models.PositiveIntegerField(_("cohort"), default=NO_COHORT)
+    instansi = models.CharField(_("agency (instansi)"), max_length=200, blank=True)
+    started = models.BooleanField(_("started"), default=False)
+    passed = models.BooleanField(_("passed the quiz"), default=False)
+    completed = models.BooleanField(_("completed"), default=False)
+    certificates = models.IntegerField(_("certificates"), default=0)
+    jp = models.IntegerField(_("JP delivered"), default=0)
 
     class Meta:
         verbose_name = _("progress tally")
