@@ -17,6 +17,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("penyelenggara/", views.organiser_home, name="organiser_home"),
     path("penyelenggara/", include("cohorts.urls")),
+    path("pemantauan/", include("monitoring.urls")),
     path("", include("certificates.urls")),
     path("kursus/", include("courses.urls")),
     path("kuis/", include("quizzes.urls")),

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -12,7 +11,7 @@ from courses import selectors as course_selectors
 
 from . import health
 from .roles import roles_of
-from .selectors import provinces_managed_by
+from .selectors import provinces_with_registered
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -45,9 +44,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @login_required
 def organiser_home(request: HttpRequest) -> HttpResponse:
-    provinces = provinces_managed_by(request.user).annotate(learner_count=Count("residents"))
     if not roles_of(request.user).is_staff_role:
         raise Http404
+    provinces = provinces_with_registered(request.user)
     return render(
         request,
         "literasi/organiser_home.html",

@@ -4,6 +4,7 @@ import factory
 from allauth.account.models import EmailAddress
 
 from literasi.models import EmployeeKind, Province, User
+from literasi.services import registrations_count
 
 PASSWORD = "kata-sandi-uji-123"
 
@@ -24,6 +25,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def verified(self, create: bool, extracted: bool | None, **kwargs: object) -> None:
         self.save()
+        if create:  # counted as the services count every account they make
+            registrations_count(changes={(self.province_id, self.employee_kind): 1})
         if create and extracted is not False:
             EmailAddress.objects.create(user=self, email=self.email, primary=True, verified=True)
 

@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views
+
+app_name = "monitoring"
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("provinsi/<str:code>/", views.province, name="province"),
+    path("ekspor/provinsi.<str:fmt>", views.export_provinces, name="export_provinces"),
+    path("ekspor/siasn.<str:fmt>", views.export_siasn, name="export_siasn"),
+]
