@@ -292,3 +292,23 @@ class ProgressTally(models.Model):
 
     def __str__(self) -> str:
         return f"tally of {self.enrolment_id}"
+
+
+class JpYear(models.Model):
+    """The JP a learner earned on this platform in a year (of completion), from valid certificates:
+    kept with the summary, for the JP ledger and the count of learners under 20 JP."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jp_years", verbose_name=_("learner")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    jp = models.IntegerField(_("JP"), default=0)
+
+    class Meta:
+        verbose_name = _("JP per year")
+        verbose_name_plural = _("JP per year")
+        constraints = [models.UniqueConstraint(fields=["user", "year"], name="jp_year_once")]
+        indexes = [models.Index(fields=["year", "jp"], name="jp_year_reached")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}/{self.year}: {self.jp} JP"

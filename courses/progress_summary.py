@@ -24,7 +24,7 @@ from django.db.models import F, Max, Q, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from .models import NO_COHORT, Enrolment, ProgressSummary, ProgressTally
+from .models import NO_COHORT, Enrolment, JpYear, ProgressSummary, ProgressTally
 
 STAGES = ("enrolled", "started", "passed", "completed", "certificates", "jp")
 Key = tuple[str, int, int, str, int, str]  # province_code, course_id, year, employee_kind, cohort_key, instansi
@@ -64,7 +64,7 @@ def _key(row: Mapping) -> Key:
     )
 
 
-_FACTS = ("pk", "course_id", "province_id", "enrolled_at", "cohort_id", "removed_at", "last_lesson_id",
+_FACTS = ("pk", "user_id", "course_id", "province_id", "enrolled_at", "cohort_id", "removed_at", "last_lesson_id",
           "completed_at", "last_activity_at", "user__employee_kind", "user__instansi")  # fmt: skip
 
 
@@ -92,6 +92,7 @@ def _move(
         activity: dict[Key, dt.datetime] = {}
         left: set[Key] = set()  # rows an enrolment left: their latest activity is read again
         changed_tallies, new_tallies = [], []
+        jp_years: dict[tuple[int, int], int] = defaultdict(int)
         for fact in facts:
             tally = tallies.get(fact["pk"])
             old = _tally_contribution(tally, fact["course_id"]) if tally else None
@@ -113,6 +114,8 @@ def _move(
                 activity[new.key] = max(previous, fact["last_activity_at"]) if previous else fact["last_activity_at"]
             if old == new:
                 continue
+            if new.jp != (old.jp if old else 0) and fact["completed_at"] is not None:
+                jp_years[(fact["user_id"], year_of(fact["completed_at"]))] += new.jp - (old.jp if old else 0)
             if old is not None:
                 for i, value in enumerate(old.vector()):
                     deltas[old.key][i] -= value
@@ -135,6 +138,8 @@ def _move(
             _add(key, deltas.get(key, [0] * len(STAGES)), activity.get(key))
         for key in sorted(left):
             _reread_last_activity(key)
+        for (user_id, year), delta in sorted(jp_years.items()):
+            _add_jp(user_id, year, delta)
         if new_tallies:
             ProgressTally.objects.bulk_create(new_tallies)
         if changed_tallies:
@@ -159,6 +164,12 @@ def _add(key: Key, delta: list[int], last_activity: dt.datetime | None) -> None:
     ProgressSummary.objects.bulk_create([ProgressSummary(**dict(zip(KEY_FIELDS, key, strict=True)))],
                                         ignore_conflicts=True)  # fmt: skip
     _row(key).update(**changes)
+
+
+def _add_jp(user_id: int, year: int, delta: int) -> None:
+    if delta and not JpYear.objects.filter(user_id=user_id, year=year).update(jp=F("jp") + delta):
+        JpYear.objects.bulk_create([JpYear(user_id=user_id, year=year)], ignore_conflicts=True)
+        JpYear.objects.filter(user_id=user_id, year=year).update(jp=F("jp") + delta)
 
 
 def _reread_last_activity(key: Key) -> None:
@@ -232,6 +243,8 @@ class EnrolmentFacts:
     enrolment_id: int
     contribution: Contribution
     last_activity_at: dt.datetime | None
+    user_id: int = 0
+    completed_at: dt.datetime | None = None
 
 
 def contribution_from_facts(row: Mapping, *, passed: bool, certificates: int, jp: int) -> Contribution:
@@ -262,6 +275,19 @@ def summary_from(facts: Iterable[EnrolmentFacts]) -> dict[Key, dict[str, object]
     return rows
 
 
+def jp_years_from(facts: Iterable[EnrolmentFacts]) -> dict[tuple[int, int], int]:
+    """JP per learner and year of completion the facts call for (years with none left out)."""
+    years: dict[tuple[int, int], int] = defaultdict(int)
+    for fact in facts:
+        if fact.contribution.jp and fact.completed_at is not None:
+            years[(fact.user_id, year_of(fact.completed_at))] += fact.contribution.jp
+    return {key: jp for key, jp in years.items() if jp}
+
+
+def jp_years_stored() -> dict[tuple[int, int], int]:
+    return {(u, y): jp for u, y, jp in JpYear.objects.exclude(jp=0).values_list("user_id", "year", "jp")}
+
+
 def summary_stored() -> dict[Key, dict[str, object]]:
     """The summary as stored, without rows that count nothing."""
     rows = {}
@@ -281,6 +307,10 @@ def summary_rebuild(*, facts: list[EnrolmentFacts]) -> None:
     list(ProgressSummary.objects.select_for_update().values_list("pk", flat=True))
     ProgressTally.objects.all().delete()
     ProgressSummary.objects.all().delete()
+    JpYear.objects.all().delete()
+    JpYear.objects.bulk_create(
+        (JpYear(user_id=u, year=y, jp=jp) for (u, y), jp in jp_years_from(facts).items()), batch_size=5000
+    )
     tallies = []
     for fact in facts:
         c = fact.contribution

@@ -46,14 +46,22 @@ def enrolment_facts() -> Iterator[progress_summary.EnrolmentFacts]:
                 row, passed=row["fact_passed"], certificates=row["fact_certificates"] or 0, jp=row["fact_jp"] or 0
             ),
             last_activity_at=row["last_activity_at"],
+            user_id=row["user_id"],
+            completed_at=row["completed_at"],
         )
 
 
 def summary_differences() -> list[str]:
     """Each summary row that differs from what the facts call for, described in a line."""
-    expected = progress_summary.summary_from(enrolment_facts())
+    all_facts = list(enrolment_facts())
+    expected = progress_summary.summary_from(all_facts)
     stored = progress_summary.summary_stored()
-    lines = []
+    want_jp, have_jp = progress_summary.jp_years_from(all_facts), progress_summary.jp_years_stored()
+    lines = [
+        f"JP of learner {user} in {year}: stored {have_jp.get((user, year), 0)}, facts {want_jp.get((user, year), 0)}"
+        for user, year in sorted(set(want_jp) | set(have_jp))
+        if want_jp.get((user, year), 0) != have_jp.get((user, year), 0)
+    ]
     for key in sorted(set(expected) | set(stored), key=str):
         want, have = expected.get(key), stored.get(key)
         if want != have:
