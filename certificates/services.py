@@ -187,9 +187,7 @@ def _issue_locked(*, cohort: Cohort, enrolments: list[Enrolment], actor_id: int 
             snapshot=_snapshot(context["shared"], enrolment.user, enrolment.completed_at, now),
         ))  # fmt: skip
     Certificate.objects.bulk_create(certificates)
-    progress_summary.record_certificates(
-        changes={c.enrolment_id: (1, c.snapshot["course"]["jp"]) for c in certificates}
-    )
+    progress_summary.record_certificates(changes={c.enrolment_id: (1, c.snapshot["course"]["jp"], progress_summary.year_of(now)) for c in certificates})  # fmt: skip
     CertificateEvent.objects.bulk_create(
         CertificateEvent(certificate=c, cohort=cohort, action=CertificateEvent.Action.ISSUED, actor_id=actor_id, at=now)
         for c in certificates
@@ -478,9 +476,7 @@ def certificate_revoke(*, certificate: Certificate, actor: User, reason: str) ->
     certificate.status, certificate.revoked_reason, certificate.revoked_at = (
         Certificate.Status.REVOKED, reason[:300], timezone.now())  # fmt: skip
     certificate.save(update_fields=["status", "revoked_reason", "revoked_at"])
-    progress_summary.record_certificates(
-        changes={certificate.enrolment_id: (-1, -certificate.snapshot["course"]["jp"])}
-    )
+    progress_summary.record_certificates(changes={certificate.enrolment_id: (-1, -certificate.snapshot["course"]["jp"], progress_summary.year_of(certificate.issued_at))})  # fmt: skip
     CertificateEvent.objects.create(certificate=certificate, cohort_id=certificate.cohort_id,
                                     action=CertificateEvent.Action.REVOKED, actor=actor, note=reason[:300])  # fmt: skip
     return certificate

@@ -80,7 +80,7 @@ def _move(
     where: Q,
     *,
     passed: bool | None = None,
-    certificate_deltas: Mapping[int, tuple[int, int]] | None = None,
+    certificate_deltas: Mapping[int, tuple[int, int, int]] | None = None,
 ) -> None:
     """Bring the summary in line with the facts of the enrolments ``where`` selects (see the module)."""
     with transaction.atomic():
@@ -89,17 +89,19 @@ def _move(
             return
         tallies = {t.enrolment_id: t for t in ProgressTally.objects.filter(enrolment_id__in=[f["pk"] for f in facts])}
         deltas: dict[Key, list[int]] = defaultdict(lambda: [0] * len(STAGES))
+        jp_years: dict[tuple[int, int], int] = defaultdict(int)  # (learner, year of issue): JP
         activity: dict[Key, dt.datetime] = {}
         left: set[Key] = set()  # rows an enrolment left: their latest activity is read again
         changed_tallies, new_tallies = [], []
-        jp_years: dict[tuple[int, int], int] = defaultdict(int)
         for fact in facts:
             tally = tallies.get(fact["pk"])
             old = _tally_contribution(tally, fact["course_id"]) if tally else None
             certificates, jp = (old.certificates, old.jp) if old else (0, 0)
             if certificate_deltas and fact["pk"] in certificate_deltas:
-                certificates += certificate_deltas[fact["pk"]][0]
-                jp += certificate_deltas[fact["pk"]][1]
+                count_delta, jp_delta, year_of_issue = certificate_deltas[fact["pk"]]
+                certificates += count_delta
+                jp += jp_delta
+                jp_years[(fact["user_id"], year_of_issue)] += jp_delta
             new = Contribution(
                 key=_key(fact),
                 counted=fact["removed_at"] is None,
@@ -114,8 +116,6 @@ def _move(
                 activity[new.key] = max(previous, fact["last_activity_at"]) if previous else fact["last_activity_at"]
             if old == new:
                 continue
-            if new.jp != (old.jp if old else 0) and fact["completed_at"] is not None:
-                jp_years[(fact["user_id"], year_of(fact["completed_at"]))] += new.jp - (old.jp if old else 0)
             if old is not None:
                 for i, value in enumerate(old.vector()):
                     deltas[old.key][i] -= value
@@ -218,9 +218,9 @@ def record_quiz_result(*, user_id: int, course_id: int, passed: bool) -> None:
     _move(Q(user_id=user_id, course_id=course_id), passed=passed)
 
 
-def record_certificates(*, changes: Mapping[int, tuple[int, int]]) -> None:
+def record_certificates(*, changes: Mapping[int, tuple[int, int, int]]) -> None:
     """Certificates were issued (+1 and their JP) or revoked (-1 and minus their JP), per
-    enrolment id: ``{enrolment_id: (certificates, jp)}``. Call inside the issuing or revoking
+    enrolment id with the certificate's year of issue: ``{enrolment_id: (certificates, jp, year)}``. Call inside the issuing or revoking
     transaction, once per change (a delta, so not safe to repeat on its own)."""
     if changes:
         _move(Q(pk__in=list(changes)), certificate_deltas=changes)
@@ -243,8 +243,6 @@ class EnrolmentFacts:
     enrolment_id: int
     contribution: Contribution
     last_activity_at: dt.datetime | None
-    user_id: int = 0
-    completed_at: dt.datetime | None = None
 
 
 def contribution_from_facts(row: Mapping, *, passed: bool, certificates: int, jp: int) -> Contribution:
@@ -275,15 +273,6 @@ def summary_from(facts: Iterable[EnrolmentFacts]) -> dict[Key, dict[str, object]
     return rows
 
 
-def jp_years_from(facts: Iterable[EnrolmentFacts]) -> dict[tuple[int, int], int]:
-    """JP per learner and year of completion the facts call for (years with none left out)."""
-    years: dict[tuple[int, int], int] = defaultdict(int)
-    for fact in facts:
-        if fact.contribution.jp and fact.completed_at is not None:
-            years[(fact.user_id, year_of(fact.completed_at))] += fact.contribution.jp
-    return {key: jp for key, jp in years.items() if jp}
-
-
 def jp_years_stored() -> dict[tuple[int, int], int]:
     return {(u, y): jp for u, y, jp in JpYear.objects.exclude(jp=0).values_list("user_id", "year", "jp")}
 
@@ -300,8 +289,9 @@ def summary_stored() -> dict[Key, dict[str, object]]:
 
 
 @transaction.atomic
-def summary_rebuild(*, facts: list[EnrolmentFacts]) -> None:
-    """Replace every tally and summary row with what ``facts`` (all enrolments) call for.
+def summary_rebuild(*, facts: list[EnrolmentFacts], jp_years: Mapping[tuple[int, int], int]) -> None:
+    """Replace every tally and summary row with what ``facts`` (all enrolments) call for, and the
+    JP per learner and year with ``jp_years``.
 
     Locks the summary table's writers out first (the events wait), so nothing is lost meanwhile."""
     list(ProgressSummary.objects.select_for_update().values_list("pk", flat=True))
@@ -309,7 +299,7 @@ def summary_rebuild(*, facts: list[EnrolmentFacts]) -> None:
     ProgressSummary.objects.all().delete()
     JpYear.objects.all().delete()
     JpYear.objects.bulk_create(
-        (JpYear(user_id=u, year=y, jp=jp) for (u, y), jp in jp_years_from(facts).items()), batch_size=5000
+        (JpYear(user_id=u, year=y, jp=jp) for (u, y), jp in jp_years.items() if jp), batch_size=5000
     )
     tallies = []
     for fact in facts:

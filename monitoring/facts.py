@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Sum
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, ExtractYear
 
 from certificates.models import Certificate
 from courses import progress_summary
@@ -46,9 +46,18 @@ def enrolment_facts() -> Iterator[progress_summary.EnrolmentFacts]:
                 row, passed=row["fact_passed"], certificates=row["fact_certificates"] or 0, jp=row["fact_jp"] or 0
             ),
             last_activity_at=row["last_activity_at"],
-            user_id=row["user_id"],
-            completed_at=row["completed_at"],
         )
+
+
+def jp_years() -> dict[tuple[int, int], int]:
+    """JP per learner and year of issue from valid certificates (as "Sertifikat saya" counts them)."""
+    rows = (
+        Certificate.objects.filter(status=Certificate.Status.VALID)
+        .annotate(year=ExtractYear("issued_at"))
+        .values("user_id", "year")
+        .annotate(jp=Sum(certificate_jp()))
+    )
+    return {(r["user_id"], r["year"]): r["jp"] for r in rows if r["jp"]}
 
 
 def summary_differences() -> list[str]:
@@ -56,7 +65,7 @@ def summary_differences() -> list[str]:
     all_facts = list(enrolment_facts())
     expected = progress_summary.summary_from(all_facts)
     stored = progress_summary.summary_stored()
-    want_jp, have_jp = progress_summary.jp_years_from(all_facts), progress_summary.jp_years_stored()
+    want_jp, have_jp = jp_years(), progress_summary.jp_years_stored()
     lines = [
         f"JP of learner {user} in {year}: stored {have_jp.get((user, year), 0)}, facts {want_jp.get((user, year), 0)}"
         for user, year in sorted(set(want_jp) | set(have_jp))

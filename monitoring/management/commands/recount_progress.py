@@ -16,7 +16,7 @@ class Command(BaseCommand):
             self.stdout.write(line)
         if len(differences) > 50:
             self.stdout.write(f"... and {len(differences) - 50} more")
-        progress_summary.summary_rebuild(facts=list(facts.enrolment_facts()))
+        progress_summary.summary_rebuild(facts=list(facts.enrolment_facts()), jp_years=facts.jp_years())
         if differences:
             self.stdout.write(self.style.WARNING(f"{len(differences)} summary rows differed; rebuilt from the facts."))
         else:
