@@ -206,3 +206,65 @@ def training_records(*, provinces: QuerySet[Province], filters: Filters):
     return certificates.order_by("pk").values_list(
         "user__nip", "snapshot", "number", "enrolment__enrolled_at", "cohort__year", "cohort__sequence"
     )
+
+
+JP_NEEDED = 20  # JP of competency development a PNS needs a year (PP 11/2017 as amended by PP 17/2020)
+
+
+def jp_per_province(*, provinces: QuerySet[Province], year: int) -> list[dict]:
+    """Per province: PNS registered, PNS who reached 20 JP from this platform in ``year``, and
+    those under it. Two queries."""
+    from courses.models import JpYear
+    from literasi.models import EmployeeKind
+
+    provinces = list(provinces.order_by("code"))
+    codes = [p.code for p in provinces]
+    registered = dict(
+        RegistrationCount.objects.filter(province_code__in=codes, employee_kind=EmployeeKind.PNS).values_list(
+            "province_code", "count"
+        )
+    )
+    reached = dict(
+        JpYear.objects.filter(year=year, jp__gte=JP_NEEDED, user__employee_kind=EmployeeKind.PNS,
+                              user__province_id__in=codes)
+        .values_list("user__province_id").annotate(n=Count("pk"))
+    )  # fmt: skip
+    return [
+        {"province": p, "registered": registered.get(p.code, 0), "reached": reached.get(p.code, 0),
+         "under": max(registered.get(p.code, 0) - reached.get(p.code, 0), 0)}
+        for p in provinces
+    ]  # fmt: skip
+
+
+def jp_per_agency(*, province: Province, year: int) -> list[dict]:
+    """Per agency of the province: learners who earned JP in ``year``, how many reached 20 JP and
+    how many are still under it. One query."""
+    from courses.models import JpYear
+
+    rows = (
+        JpYear.objects.filter(year=year, jp__gt=0, user__province=province)
+        .values("user__instansi")
+        .annotate(with_jp=Count("pk"), reached=Count("pk", filter=Q(jp__gte=JP_NEEDED)))
+        .order_by("user__instansi")
+    )
+    return [{"instansi": r["user__instansi"], "with_jp": r["with_jp"], "reached": r["reached"],
+             "under": r["with_jp"] - r["reached"]} for r in rows]  # fmt: skip
+
+
+def jp_ledger(*, user, year: int) -> dict:
+    """The learner's training in ``year``: each valid certificate with its course, JP, dates and
+    number, and the total against the 20 JP a PNS needs."""
+    from certificates.models import Certificate
+
+    certificates = list(
+        Certificate.objects.filter(user=user, status=Certificate.Status.VALID, issued_at__year=year).order_by(
+            "issued_at", "pk"
+        )
+    )
+    entries = [
+        {"course": c.snapshot["course"]["title"], "jp": c.snapshot["course"]["jp"], "number": c.number,
+         "completed": c.snapshot["dates"].get("completed_label", ""), "issued": c.issued_at}
+        for c in certificates
+    ]  # fmt: skip
+    total = sum(e["jp"] for e in entries)
+    return {"entries": entries, "total": total, "needed": JP_NEEDED, "missing": max(JP_NEEDED - total, 0)}

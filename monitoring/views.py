@@ -5,6 +5,7 @@ import datetime as dt
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -192,3 +193,70 @@ def export_siasn(request: HttpRequest, fmt: str) -> HttpResponse:
     records = selectors.training_records(provinces=provinces, filters=filters).iterator(chunk_size=2000)
     return exports.response(fmt, "riwayat-pelatihan-siasn", siasn_header(), siasn_rows(records),
                             sheet=_("Training records"))  # fmt: skip
+
+
+def _jp_year(request: HttpRequest, notes: list[str]) -> int:
+    this_year = timezone.localtime().year
+    value = request.GET.get("tahun", "")
+    if not value:
+        return this_year
+    if value.isdigit() and 2000 <= int(value) <= this_year + 1:
+        return int(value)
+    notes.append(_("Unknown year “%(value)s”: this year is shown.") % {"value": value})
+    return this_year
+
+
+@login_required
+def jp_overview(request: HttpRequest) -> HttpResponse:
+    """How many PNS of each province reached the 20 JP of the year here, and per agency of a
+    province (``provinsi``; an organiser of one province sees theirs)."""
+    provinces = _staff_provinces(request)
+    notes: list[str] = []
+    year = _jp_year(request, notes)
+    code = request.GET.get("provinsi", "")
+    if not code and not roles_of(request.user).is_national_admin and provinces.count() == 1:
+        code = provinces.first().code
+    province = None
+    if code:
+        province = provinces.filter(code=code).first()
+        if province is None:
+            raise Http404
+    found = None
+    if lookup := request.GET.get("peserta", "").strip():
+        found = _learner_lookup(request, lookup)
+        if found is None:
+            notes.append(_("No learner of your provinces has that NIP or email address."))
+        else:
+            return redirect(f"{reverse('monitoring:jp_ledger', args=[found.pk])}?tahun={year}")
+    return render(request, "monitoring/jp.html", {
+        "year": year, "notes": notes, "rows": selectors.jp_per_province(provinces=provinces, year=year),
+        "province": province, "needed": selectors.JP_NEEDED,
+        "agencies": selectors.jp_per_agency(province=province, year=year) if province else [],
+    })  # fmt: skip
+
+
+def _learner_lookup(request: HttpRequest, lookup: str):
+    from literasi.models import User
+    from literasi.nip import normalise_nip
+
+    people = User.objects.filter(province__in=provinces_managed_by(request.user))
+    digits = normalise_nip(lookup)
+    if digits and len(digits) == 18 and digits.isdigit():
+        return people.filter(nip=digits).first()
+    return people.filter(email__iexact=lookup).first()
+
+
+@login_required
+def jp_ledger(request: HttpRequest, user_id: int) -> HttpResponse:
+    """One learner's JP ledger for a year; a learner outside the provinces managed is a 404."""
+    from literasi.models import User
+
+    provinces = _staff_provinces(request)
+    learner = User.objects.filter(pk=user_id, province__in=provinces).select_related("province").first()
+    if learner is None:
+        raise Http404
+    notes: list[str] = []
+    year = _jp_year(request, notes)
+    return render(request, "monitoring/jp_ledger.html", {
+        "learner": learner, "year": year, "notes": notes, "ledger": selectors.jp_ledger(user=learner, year=year),
+    })  # fmt: skip
