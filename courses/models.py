@@ -312,3 +312,29 @@ class JpYear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}/{self.year}: {self.jp} JP"
+
+
+class CompletionWeek(models.Model):
+    """Completions per week (of the completion date, Asia/Jakarta) per province, course, kind of
+    employee and cohort, for the line of completions over the year; kept with the summary."""
+
+    province_code = models.CharField(_("province"), max_length=2, blank=True)
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+", verbose_name=_("course"))
+    employee_kind = models.CharField(_("kind of employee"), max_length=20)
+    cohort_key = models.PositiveIntegerField(_("cohort"), default=NO_COHORT)
+    year = models.PositiveSmallIntegerField(_("year"))
+    week = models.PositiveSmallIntegerField(_("week"))
+    completed = models.IntegerField(_("completed"), default=0)
+
+    class Meta:
+        verbose_name = _("completions per week")
+        verbose_name_plural = _("completions per week")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province_code", "course", "employee_kind", "cohort_key", "year", "week"],
+                name="completion_week_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.province_code}/{self.course_id}/{self.year}-W{self.week}: {self.completed}"

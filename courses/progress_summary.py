@@ -24,7 +24,7 @@ from django.db.models import F, Max, Q, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from .models import NO_COHORT, Enrolment, JpYear, ProgressSummary, ProgressTally
+from .models import NO_COHORT, CompletionWeek, Enrolment, JpYear, ProgressSummary, ProgressTally
 
 STAGES = ("enrolled", "started", "passed", "completed", "certificates", "jp")
 Key = tuple[str, int, int, str, int, str]  # province_code, course_id, year, employee_kind, cohort_key, instansi
@@ -51,6 +51,16 @@ class Contribution:
 
 def year_of(moment: dt.datetime) -> int:
     return timezone.localtime(moment).year
+
+
+WeekKey = tuple[str, int, str, int, int, int]  # province_code, course_id, employee_kind, cohort_key, year, week
+
+
+def week_key(contribution: Contribution, completed_at: dt.datetime) -> WeekKey:
+    """The week row a counted completion adds to: weeks 1-53 of the completion's year, from 1 January."""
+    day = timezone.localtime(completed_at).date()
+    province, course, _year, kind, cohort, _instansi = contribution.key
+    return (province, course, kind, cohort, day.year, (day.timetuple().tm_yday - 1) // 7 + 1)
 
 
 def _key(row: Mapping) -> Key:
@@ -90,6 +100,7 @@ def _move(
         tallies = {t.enrolment_id: t for t in ProgressTally.objects.filter(enrolment_id__in=[f["pk"] for f in facts])}
         deltas: dict[Key, list[int]] = defaultdict(lambda: [0] * len(STAGES))
         jp_years: dict[tuple[int, int], int] = defaultdict(int)  # (learner, year of issue): JP
+        weeks: dict[WeekKey, int] = defaultdict(int)
         activity: dict[Key, dt.datetime] = {}
         left: set[Key] = set()  # rows an enrolment left: their latest activity is read again
         changed_tallies, new_tallies = [], []
@@ -116,6 +127,11 @@ def _move(
                 activity[new.key] = max(previous, fact["last_activity_at"]) if previous else fact["last_activity_at"]
             if old == new:
                 continue
+            if fact["completed_at"] is not None:
+                if old is not None and old.counted and old.completed:
+                    weeks[week_key(old, fact["completed_at"])] -= 1
+                if new.counted and new.completed:
+                    weeks[week_key(new, fact["completed_at"])] += 1
             if old is not None:
                 for i, value in enumerate(old.vector()):
                     deltas[old.key][i] -= value
@@ -140,6 +156,8 @@ def _move(
             _reread_last_activity(key)
         for (user_id, year), delta in sorted(jp_years.items()):
             _add_jp(user_id, year, delta)
+        for key, delta in sorted(weeks.items()):
+            _add_week(key, delta)
         if new_tallies:
             ProgressTally.objects.bulk_create(new_tallies)
         if changed_tallies:
@@ -170,6 +188,19 @@ def _add_jp(user_id: int, year: int, delta: int) -> None:
     if delta and not JpYear.objects.filter(user_id=user_id, year=year).update(jp=F("jp") + delta):
         JpYear.objects.bulk_create([JpYear(user_id=user_id, year=year)], ignore_conflicts=True)
         JpYear.objects.filter(user_id=user_id, year=year).update(jp=F("jp") + delta)
+
+
+def _add_week(key: WeekKey, delta: int) -> None:
+    if not delta:
+        return
+    row = CompletionWeek.objects.filter(**dict(zip(WEEK_FIELDS, key, strict=True)))
+    if not row.update(completed=F("completed") + delta):
+        CompletionWeek.objects.bulk_create([CompletionWeek(**dict(zip(WEEK_FIELDS, key, strict=True)))],
+                                           ignore_conflicts=True)  # fmt: skip
+        row.update(completed=F("completed") + delta)
+
+
+WEEK_FIELDS = ("province_code", "course_id", "employee_kind", "cohort_key", "year", "week")
 
 
 def _reread_last_activity(key: Key) -> None:
@@ -243,6 +274,7 @@ class EnrolmentFacts:
     enrolment_id: int
     contribution: Contribution
     last_activity_at: dt.datetime | None
+    completed_at: dt.datetime | None = None
 
 
 def contribution_from_facts(row: Mapping, *, passed: bool, certificates: int, jp: int) -> Contribution:
@@ -273,6 +305,20 @@ def summary_from(facts: Iterable[EnrolmentFacts]) -> dict[Key, dict[str, object]
     return rows
 
 
+def weeks_from(facts: Iterable[EnrolmentFacts]) -> dict[WeekKey, int]:
+    weeks: dict[WeekKey, int] = defaultdict(int)
+    for fact in facts:
+        if fact.contribution.counted and fact.contribution.completed and fact.completed_at is not None:
+            weeks[week_key(fact.contribution, fact.completed_at)] += 1
+    return dict(weeks)
+
+
+def weeks_stored() -> dict[WeekKey, int]:
+    return {
+        tuple(r[:-1]): r[-1] for r in CompletionWeek.objects.exclude(completed=0).values_list(*WEEK_FIELDS, "completed")
+    }
+
+
 def jp_years_stored() -> dict[tuple[int, int], int]:
     return {(u, y): jp for u, y, jp in JpYear.objects.exclude(jp=0).values_list("user_id", "year", "jp")}
 
@@ -298,6 +344,14 @@ def summary_rebuild(*, facts: list[EnrolmentFacts], jp_years: Mapping[tuple[int,
     ProgressTally.objects.all().delete()
     ProgressSummary.objects.all().delete()
     JpYear.objects.all().delete()
+    CompletionWeek.objects.all().delete()
+    CompletionWeek.objects.bulk_create(
+        (
+            CompletionWeek(**dict(zip(WEEK_FIELDS, key, strict=True)), completed=n)
+            for key, n in weeks_from(facts).items()
+        ),
+        batch_size=5000,
+    )
     JpYear.objects.bulk_create(
         (JpYear(user_id=u, year=y, jp=jp) for (u, y), jp in jp_years.items() if jp), batch_size=5000
     )

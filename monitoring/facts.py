@@ -46,6 +46,7 @@ def enrolment_facts() -> Iterator[progress_summary.EnrolmentFacts]:
                 row, passed=row["fact_passed"], certificates=row["fact_certificates"] or 0, jp=row["fact_jp"] or 0
             ),
             last_activity_at=row["last_activity_at"],
+            completed_at=row["completed_at"],
         )
 
 
@@ -70,6 +71,12 @@ def summary_differences() -> list[str]:
         f"JP of learner {user} in {year}: stored {have_jp.get((user, year), 0)}, facts {want_jp.get((user, year), 0)}"
         for user, year in sorted(set(want_jp) | set(have_jp))
         if want_jp.get((user, year), 0) != have_jp.get((user, year), 0)
+    ]
+    want_weeks, have_weeks = progress_summary.weeks_from(all_facts), progress_summary.weeks_stored()
+    lines += [
+        f"completions in week {'/'.join(map(str, key))}: stored {have_weeks.get(key)}, facts {want_weeks.get(key)}"
+        for key in sorted(set(want_weeks) | set(have_weeks), key=str)
+        if want_weeks.get(key) != have_weeks.get(key)
     ]
     for key in sorted(set(expected) | set(stored), key=str):
         want, have = expected.get(key), stored.get(key)
