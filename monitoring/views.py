@@ -14,7 +14,7 @@ from literasi.models import EmployeeKind, Province
 from literasi.roles import roles_of
 from literasi.selectors import provinces_managed_by
 
-from . import exports, selectors
+from . import charts, exports, selectors
 from .selectors import IN_COHORT, SELF_PACED, Filters
 
 PARAMS = ("kursus", "tahun", "jenis", "mode")
@@ -95,6 +95,18 @@ def _sort(request: HttpRequest, notes: list[str], default: str = "name") -> str:
     return sort
 
 
+def _charts(*, provinces, filters: Filters, funnel: list[dict], rows=None) -> dict:
+    year = filters.year or timezone.localtime().year
+    weeks = selectors.completions_per_week(provinces=provinces, filters=filters, year=year)
+    pictures = {
+        "weekly": charts.weekly_line(weeks, year),
+        "funnels": [charts.funnel(f["stages"], f["title"], f"corong-{n}") for n, f in enumerate(funnel)],
+    }
+    if rows is not None:
+        pictures |= {"map": charts.tile_map(rows), "bars": charts.bars(rows)}
+    return pictures
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Pemantauan: completion per province (national admins: all 38; organisers: their own)."""
@@ -108,11 +120,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     filters, notes, choices = filters_from(request)
     sort = _sort(request, notes)
     rows, total = selectors.province_table(provinces=provinces, filters=filters)
+    funnel = selectors.funnel_per_course(provinces=provinces, filters=filters)
     return render(request, "monitoring/dashboard.html", {
         "rows": selectors.sort_rows(rows, sort), "total": total, "filters": filters, "notes": notes,
-        "choices": choices, "sort": sort, "query": _query(filters), "by": "province",
-        "funnel": selectors.funnel_per_course(provinces=provinces, filters=filters),
+        "choices": choices, "sort": sort, "query": _query(filters), "by": "province", "funnel": funnel,
         "province_columns": province_columns(),
+        "charts": _charts(provinces=provinces, filters=filters, funnel=funnel, rows=rows),
     })  # fmt: skip
 
 
@@ -126,11 +139,13 @@ def province(request: HttpRequest, code: str) -> HttpResponse:
     sort = _sort(request, notes)
     rows, total = selectors.cohort_table(province=province, filters=filters)
     agencies = selectors.agency_table(province=province, filters=filters)
+    only = Province.objects.filter(code=code)
+    funnel = selectors.funnel_per_course(provinces=only, filters=filters)
     return render(request, "monitoring/province.html", {
         "province": province, "rows": selectors.sort_rows(rows, sort), "total": total,
         "agencies": selectors.sort_rows(agencies, sort), "filters": filters, "notes": notes, "choices": choices,
         "sort": sort, "query": _query(filters), "by": "cohort",
-        "funnel": selectors.funnel_per_course(provinces=Province.objects.filter(code=code), filters=filters),
+        "funnel": funnel, "charts": _charts(provinces=only, filters=filters, funnel=funnel),
         "several_provinces": provinces_managed_by(request.user).count() > 1,
         "cohort_columns": cohort_columns(), "agency_columns": agency_columns(),
     })  # fmt: skip

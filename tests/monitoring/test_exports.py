@@ -14,14 +14,9 @@ from certificates import services as certificate_services
 from certificates.models import Certificate
 from monitoring import exports, views
 
-from .test_views import complete, make_cohort
+from .helpers import complete, make_cohort
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _no_rendering(monkeypatch):
-    monkeypatch.setattr("certificates.services._enqueue_render", lambda ids: None)
 
 
 @pytest.fixture

@@ -11,14 +11,9 @@ from courses import services as course_services
 from courses.models import Lesson
 
 from ..factories import UserFactory, course_with_lessons
-from .test_views import cells, make_cohort
+from .helpers import cells, make_cohort
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _no_rendering(monkeypatch):
-    monkeypatch.setattr("certificates.services._enqueue_render", lambda ids: None)
 
 
 def course_of_jp(slug: str, jp: int):

