@@ -8,7 +8,7 @@ export LITERASI_ENV ?= development
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-production lock messages run test lint bench bench-lesson bench-grading bench-upload page-weight makemessages
+.PHONY: install install-production lock messages run test lint bench bench-lesson bench-grading bench-upload bench-dashboard page-weight makemessages
 
 # A development machine (make run, make test) gets requirements-dev.txt: the runtime pins plus
 # the tools and test libraries. A production machine gets requirements.txt only
@@ -74,3 +74,6 @@ bench-grading: install
 
 bench-upload: install
 	$(PY) bench/uploads.py
+
+bench-dashboard: install
+	$(PY) bench/dashboard.py

@@ -83,3 +83,71 @@ def summary_differences() -> list[str]:
         if want != have:
             lines.append(f"{'/'.join(map(str, key))}: stored {have}, facts {want}")
     return lines
+
+
+def province_table_from_facts(*, provinces, filters) -> tuple[list, object]:
+    """The national table computed the slow way, by GROUP BY over the enrolments (the benchmark's
+    baseline; a test holds it equal to the summary's)."""
+    from django.db.models import Count, Exists, Max, Q
+
+    from courses.models import Course
+    from literasi.models import User
+
+    from . import selectors
+
+    provinces = list(provinces.order_by("code"))
+    codes = [p.code for p in provinces]
+    rows = Enrolment.objects.filter(removed_at__isnull=True, province_id__in=codes,
+                                    course__status=Course.Status.PUBLISHED)  # fmt: skip
+    if filters.course is not None:
+        rows = rows.filter(course=filters.course)
+    if filters.year is not None:
+        rows = rows.filter(enrolled_at__year=filters.year)
+    if filters.kind is not None:
+        rows = rows.filter(user__employee_kind=filters.kind)
+    if filters.mode == selectors.SELF_PACED:
+        rows = rows.filter(cohort__isnull=True)
+    elif filters.mode == selectors.IN_COHORT:
+        rows = rows.filter(cohort__isnull=False)
+    passed = Attempt.objects.filter(user_id=OuterRef("user_id"), quiz__course_id=OuterRef("course_id"), passed=True)
+    sums = {
+        r["province_id"]: r
+        for r in rows.annotate(has_passed=Exists(passed))
+        .values("province_id")
+        .annotate(
+            enrolled=Count("pk"),
+            started=Count("pk", filter=Q(last_lesson__isnull=False) | Q(completed_at__isnull=False)),
+            passed=Count("pk", filter=Q(has_passed=True)),
+            completed=Count("pk", filter=Q(completed_at__isnull=False)),
+            last_activity_at=Max("last_activity_at"),
+        )
+    }
+    valid = Certificate.objects.filter(status=Certificate.Status.VALID, enrolment__in=rows)
+    certificates = {
+        r["enrolment__province_id"]: r
+        for r in valid.values("enrolment__province_id").annotate(n=Count("pk"), jp=Sum(certificate_jp()))
+    }
+    people = User.objects.filter(province_id__in=codes)
+    if filters.kind is not None:
+        people = people.filter(employee_kind=filters.kind)
+    registered = dict(people.values_list("province_id").annotate(n=Count("pk")))
+    cohorts = {} if filters.mode == selectors.SELF_PACED else dict(
+        selectors._active_cohorts(filters).filter(province_id__in=codes).values_list("province_id").annotate(n=Count("pk"))
+    )  # fmt: skip
+    table, total = [], selectors.Row(key="", name="", registered=0, active_cohorts=0)
+    for p in provinces:
+        row = selectors.Row(key=p.code, name=p.name, registered=registered.get(p.code, 0),
+                            active_cohorts=cohorts.get(p.code, 0))  # fmt: skip
+        if s := sums.get(p.code):
+            row.enrolled, row.started, row.passed, row.completed = (
+                s["enrolled"],
+                s["started"],
+                s["passed"],
+                s["completed"],
+            )
+            row.last_activity_at = s["last_activity_at"]
+        if c := certificates.get(p.code):
+            row.certificates, row.jp = c["n"], c["jp"] or 0
+        table.append(row)
+        total.add(row)
+    return table, total

@@ -156,3 +156,19 @@ def test_province_page_takes_the_same_queries_whatever_the_number_of_cohorts(cli
         cohort_services.participant_add(cohort=cohort, actor=national_admin, email=f"cirebon{n}@contoh.go.id",
                                         full_name=f"Peserta Cirebon {n}", instansi=f"Dinas {n}")  # fmt: skip
     assert count() == small
+
+
+@pytest.mark.parametrize("query", ["", "?kursus=aman-digital", "?mode=mandiri&jenis=pppk", "?mode=angkatan&tahun=2026"])
+def test_the_summary_gives_the_same_table_as_a_group_by_over_the_enrolments(rf, national_admin, programme, query):
+    """The benchmark's baseline (monitoring.facts) and the page agree, row by row."""
+    from literasi.models import Province
+    from monitoring import facts, selectors, views
+
+    request = rf.get(f"/pemantauan/{query}")
+    request.user = national_admin
+    filters, _notes, _choices = views.filters_from(request)
+    kept = selectors.province_table(provinces=Province.objects.all(), filters=filters)
+    counted = facts.province_table_from_facts(provinces=Province.objects.all(), filters=filters)
+    assert [vars(r) for r in kept[0]] == [vars(r) for r in counted[0]]
+    assert vars(kept[1]) == vars(counted[1])
+    assert kept[1].enrolled > 0
