@@ -58,7 +58,8 @@ def load(enrolments: int) -> None:
     learners = enrolments // 4
     with transaction.atomic(), connection.cursor() as cursor:
         for table in ("courses_progresstally", "courses_progresssummary", "courses_completionweek", "courses_jpyear",
-                      "literasi_registrationcount", "courses_enrolment", "cohorts_cohort"):  # fmt: skip
+                      "literasi_registrationcount", "quizzes_attempt", "courses_lessonprogress",
+                      "courses_enrolment", "cohorts_cohort"):  # fmt: skip
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - our own table names
         cursor.execute("DELETE FROM literasi_user WHERE email LIKE 'bench-%%'")
         cohorts = Cohort.objects.bulk_create(

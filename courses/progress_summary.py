@@ -78,6 +78,10 @@ _FACTS = ("pk", "user_id", "course_id", "province_id", "enrolled_at", "cohort_id
           "completed_at", "last_activity_at", "user__employee_kind", "user__instansi")  # fmt: skip
 
 
+TALLY_FIELDS = ("counted", "province_code", "year", "employee_kind", "cohort_key", "instansi", "started", "passed",
+                "completed", "certificates", "jp")  # fmt: skip
+
+
 def _tally_contribution(tally: ProgressTally, course_id: int) -> Contribution:
     return Contribution(
         key=(tally.province_code, course_id, tally.year, tally.employee_kind, tally.cohort_key, tally.instansi),
@@ -94,10 +98,18 @@ def _move(
 ) -> None:
     """Bring the summary in line with the facts of the enrolments ``where`` selects (see the module)."""
     with transaction.atomic():
-        facts = list(Enrolment.objects.select_for_update(of=("self",)).filter(where).order_by("pk").values(*_FACTS))
+        # One statement: the enrolments locked, with their facts and their tallies (if any).
+        facts = list(
+            Enrolment.objects.select_for_update(of=("self",)).filter(where).order_by("pk")
+            .values(*_FACTS, *(f"tally__{name}" for name in TALLY_FIELDS))
+        )  # fmt: skip
         if not facts:
             return
-        tallies = {t.enrolment_id: t for t in ProgressTally.objects.filter(enrolment_id__in=[f["pk"] for f in facts])}
+        tallies = {
+            f["pk"]: ProgressTally(enrolment_id=f["pk"], **{name: f[f"tally__{name}"] for name in TALLY_FIELDS})
+            for f in facts
+            if f["tally__year"] is not None
+        }
         deltas: dict[Key, list[int]] = defaultdict(lambda: [0] * len(STAGES))
         jp_years: dict[tuple[int, int], int] = defaultdict(int)  # (learner, year of issue): JP
         weeks: dict[WeekKey, int] = defaultdict(int)
@@ -160,9 +172,11 @@ def _move(
             _add_week(key, delta)
         if new_tallies:
             ProgressTally.objects.bulk_create(new_tallies)
-        if changed_tallies:
-            ProgressTally.objects.bulk_update(changed_tallies, ["counted", *KEY_FIELDS[:1], *KEY_FIELDS[2:], "started",
-                                                                "passed", "completed", "certificates", "jp"])  # fmt: skip
+        if len(changed_tallies) == 1:  # the usual case: a plain UPDATE costs less than bulk_update's CASE
+            tally = changed_tallies[0]
+            ProgressTally.objects.filter(pk=tally.pk).update(**{name: getattr(tally, name) for name in TALLY_FIELDS})
+        elif changed_tallies:
+            ProgressTally.objects.bulk_update(changed_tallies, list(TALLY_FIELDS))
 
 
 def _row(key: Key):
