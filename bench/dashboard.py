@@ -119,12 +119,12 @@ def load(enrolments: int) -> None:
             FROM courses_progresstally t JOIN courses_enrolment e ON e.id = t.enrolment_id WHERE t.counted
             GROUP BY t.province_code, e.course_id, t.year, t.employee_kind, t.cohort_key, t.instansi""")
         cursor.execute("""
-            INSERT INTO courses_completionweek (province_code, course_id, employee_kind, cohort_key, year, week, completed)
-            SELECT t.province_code, e.course_id, t.employee_kind, t.cohort_key,
+            INSERT INTO courses_completionweek (province_code, course_id, employee_kind, year, week, completed)
+            SELECT t.province_code, e.course_id, t.employee_kind,
                 EXTRACT(YEAR FROM e.completed_at AT TIME ZONE 'Asia/Jakarta'),
                 (EXTRACT(DOY FROM e.completed_at AT TIME ZONE 'Asia/Jakarta')::int - 1) / 7 + 1, COUNT(*)
             FROM courses_progresstally t JOIN courses_enrolment e ON e.id = t.enrolment_id
-            WHERE t.counted AND t.completed GROUP BY 1, 2, 3, 4, 5, 6""")
+            WHERE t.counted AND t.completed GROUP BY 1, 2, 3, 4, 5""")
         cursor.execute("""
             INSERT INTO literasi_registrationcount (province_code, employee_kind, count)
             SELECT COALESCE(province_id, ''), employee_kind, COUNT(*) FROM literasi_user GROUP BY 1, 2""")

@@ -315,13 +315,13 @@ class JpYear(models.Model):
 
 
 class CompletionWeek(models.Model):
-    """Completions per week (of the completion date, Asia/Jakarta) per province, course, kind of
-    employee and cohort, for the line of completions over the year; kept with the summary."""
+    """Completions per week (of the completion date, Asia/Jakarta) per province, course and kind
+    of employee, for the line of completions over the year; kept with the summary. (Not per
+    cohort: the line is read on every national page, and per cohort it held three times the rows.)"""
 
     province_code = models.CharField(_("province"), max_length=2, blank=True)
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+", verbose_name=_("course"))
     employee_kind = models.CharField(_("kind of employee"), max_length=20)
-    cohort_key = models.PositiveIntegerField(_("cohort"), default=NO_COHORT)
     year = models.PositiveSmallIntegerField(_("year"))
     week = models.PositiveSmallIntegerField(_("week"))
     completed = models.IntegerField(_("completed"), default=0)
@@ -331,7 +331,7 @@ class CompletionWeek(models.Model):
         verbose_name_plural = _("completions per week")
         constraints = [
             models.UniqueConstraint(
-                fields=["province_code", "course", "employee_kind", "cohort_key", "year", "week"],
+                fields=["province_code", "course", "employee_kind", "year", "week"],
                 name="completion_week_key",
             )
         ]

@@ -53,14 +53,14 @@ def year_of(moment: dt.datetime) -> int:
     return timezone.localtime(moment).year
 
 
-WeekKey = tuple[str, int, str, int, int, int]  # province_code, course_id, employee_kind, cohort_key, year, week
+WeekKey = tuple[str, int, str, int, int]  # province_code, course_id, employee_kind, year, week
 
 
 def week_key(contribution: Contribution, completed_at: dt.datetime) -> WeekKey:
     """The week row a counted completion adds to: weeks 1-53 of the completion's year, from 1 January."""
     day = timezone.localtime(completed_at).date()
-    province, course, _year, kind, cohort, _instansi = contribution.key
-    return (province, course, kind, cohort, day.year, (day.timetuple().tm_yday - 1) // 7 + 1)
+    province, course, _year, kind, _cohort, _instansi = contribution.key
+    return (province, course, kind, day.year, (day.timetuple().tm_yday - 1) // 7 + 1)
 
 
 def _key(row: Mapping) -> Key:
@@ -214,7 +214,7 @@ def _add_week(key: WeekKey, delta: int) -> None:
         row.update(completed=F("completed") + delta)
 
 
-WEEK_FIELDS = ("province_code", "course_id", "employee_kind", "cohort_key", "year", "week")
+WEEK_FIELDS = ("province_code", "course_id", "employee_kind", "year", "week")
 
 
 def _reread_last_activity(key: Key) -> None:

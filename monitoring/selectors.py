@@ -270,18 +270,16 @@ def jp_ledger(*, user, year: int) -> dict:
     return {"entries": entries, "total": total, "needed": JP_NEEDED, "missing": max(JP_NEEDED - total, 0)}
 
 
-def completions_per_week(*, provinces: QuerySet[Province], filters: Filters, year: int) -> dict[int, int]:
-    """Completions in each week of ``year`` (of completion) with the other filters. One query."""
+def completions_per_week(*, provinces: QuerySet[Province] | None, filters: Filters, year: int) -> dict[int, int]:
+    """Completions in each week of ``year`` (of completion) with the course and kind filters (the
+    weeks are not kept per cohort). One query."""
     from courses.models import CompletionWeek
 
-    rows = CompletionWeek.objects.filter(year=year, province_code__in=provinces.values("code"),
-                                         course__status=Course.Status.PUBLISHED)  # fmt: skip
+    rows = CompletionWeek.objects.filter(year=year, course__status=Course.Status.PUBLISHED)
+    if provinces is not None:  # None: every province (a national admin)
+        rows = rows.filter(province_code__in=provinces.values("code"))
     if filters.course is not None:
         rows = rows.filter(course=filters.course)
     if filters.kind is not None:
         rows = rows.filter(employee_kind=filters.kind)
-    if filters.mode == SELF_PACED:
-        rows = rows.filter(cohort_key=NO_COHORT)
-    elif filters.mode == IN_COHORT:
-        rows = rows.exclude(cohort_key=NO_COHORT)
     return dict(rows.values_list("week").annotate(n=Sum("completed")))

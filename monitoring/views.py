@@ -95,9 +95,9 @@ def _sort(request: HttpRequest, notes: list[str], default: str = "name") -> str:
     return sort
 
 
-def _charts(*, provinces, filters: Filters, funnel: list[dict], rows=None) -> dict:
+def _charts(*, provinces, filters: Filters, funnel: list[dict], rows=None, every_province: bool = False) -> dict:
     year = filters.year or timezone.localtime().year
-    weeks = selectors.completions_per_week(provinces=provinces, filters=filters, year=year)
+    weeks = selectors.completions_per_week(provinces=None if every_province else provinces, filters=filters, year=year)
     pictures = {
         "weekly": charts.weekly_line(weeks, year),
         "funnels": [charts.funnel(f["stages"], f["title"], f"corong-{n}") for n, f in enumerate(funnel)],
@@ -125,7 +125,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "rows": selectors.sort_rows(rows, sort), "total": total, "filters": filters, "notes": notes,
         "choices": choices, "sort": sort, "query": _query(filters), "by": "province", "funnel": funnel,
         "province_columns": province_columns(),
-        "charts": _charts(provinces=provinces, filters=filters, funnel=funnel, rows=rows),
+        "charts": _charts(provinces=provinces, filters=filters, funnel=funnel, rows=rows,
+                          every_province=roles_of(request.user).is_national_admin),
     })  # fmt: skip
 
 
