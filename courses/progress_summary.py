@@ -19,9 +19,8 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import F, Max, Q, Value
-from django.db.models.functions import Coalesce, Greatest
+from django.db import connection, transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from .models import NO_COHORT, CompletionWeek, Enrolment, JpYear, ProgressSummary, ProgressTally
@@ -100,11 +99,12 @@ def _move(
     with transaction.atomic():
         # One statement: the enrolments locked, with their facts and their tallies (if any).
         facts = list(
-            Enrolment.objects.select_for_update(of=("self",)).filter(where).order_by("pk")
+            Enrolment.objects.select_for_update(of=("self",), no_key=True).filter(where).order_by("pk")
             .values(*_FACTS, *(f"tally__{name}" for name in TALLY_FIELDS))
         )  # fmt: skip
         if not facts:
             return
+        _share_cohorts({f["cohort_id"] for f in facts if f["cohort_id"]})
         tallies = {
             f["pk"]: ProgressTally(enrolment_id=f["pk"], **{name: f[f"tally__{name}"] for name in TALLY_FIELDS})
             for f in facts
@@ -166,8 +166,7 @@ def _move(
             _add(key, deltas.get(key, [0] * len(STAGES)), activity.get(key))
         for key in sorted(left):
             _reread_last_activity(key)
-        for (user_id, year), delta in sorted(jp_years.items()):
-            _add_jp(user_id, year, delta)
+        _add_jp(jp_years)
         for key, delta in sorted(weeks.items()):
             _add_week(key, delta)
         if new_tallies:
@@ -179,39 +178,72 @@ def _move(
             ProgressTally.objects.bulk_update(changed_tallies, list(TALLY_FIELDS))
 
 
+def _share_cohorts(cohort_ids: set[int]) -> None:
+    """Take the cohorts' key-share lock before any summary row: the commit's foreign-key check of
+    an enrolment updated twice takes it anyway, and a batch issuing certificates holds the cohort
+    while it writes the same summary rows; taken first, the two wait in turn instead of for each
+    other (a deadlock). PostgreSQL only (SQLite runs one writer at a time)."""
+    if cohort_ids and connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Enrolment._meta.get_field("cohort").related_model._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id FROM {table} WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE", [sorted(cohort_ids)])  # noqa: S608
+
+
 def _row(key: Key):
     return ProgressSummary.objects.filter(**dict(zip(KEY_FIELDS, key, strict=True)))
 
 
+def _upsert(model, key: Mapping[str, object], increments: Mapping[str, int], latest: Mapping | None = None) -> None:
+    """One statement: insert the row with these counts, or add them to the row already there
+    (``INSERT ... ON CONFLICT DO UPDATE``, PostgreSQL and SQLite alike); ``latest`` columns keep
+    the later of the two values."""
+    latest = latest or {}
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = [*key, *increments, *latest]
+    params = [*key.values(), *increments.values(),
+              *(connection.ops.adapt_datetimefield_value(v) for v in latest.values())]  # fmt: skip
+    updates = [f"{c} = {table}.{c} + excluded.{c}" for c in increments]
+    updates += [f"{c} = CASE WHEN {table}.{c} IS NULL OR excluded.{c} > {table}.{c} THEN excluded.{c} "
+                f"ELSE {table}.{c} END" for c in latest]  # fmt: skip
+    # Names from our own models only; every value is a parameter.
+    sql = (f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "  # noqa: S608
+           f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {', '.join(updates)}")  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
 def _add(key: Key, delta: list[int], last_activity: dt.datetime | None) -> None:
-    changes: dict[str, object] = {name: F(name) + d for name, d in zip(STAGES, delta, strict=True) if d}
-    if last_activity is not None:
-        changes["last_activity_at"] = Greatest(
-            Coalesce(F("last_activity_at"), Value(last_activity)), Value(last_activity)
-        )
-    if not changes:
+    if not any(delta) and last_activity is None:
         return
-    if _row(key).update(**changes):
-        return
-    ProgressSummary.objects.bulk_create([ProgressSummary(**dict(zip(KEY_FIELDS, key, strict=True)))],
-                                        ignore_conflicts=True)  # fmt: skip
-    _row(key).update(**changes)
+    _upsert(ProgressSummary, dict(zip(KEY_FIELDS, key, strict=True)), dict(zip(STAGES, delta, strict=True)),
+            {"last_activity_at": last_activity})  # fmt: skip
 
 
-def _add_jp(user_id: int, year: int, delta: int) -> None:
-    if delta and not JpYear.objects.filter(user_id=user_id, year=year).update(jp=F("jp") + delta):
-        JpYear.objects.bulk_create([JpYear(user_id=user_id, year=year)], ignore_conflicts=True)
-        JpYear.objects.filter(user_id=user_id, year=year).update(jp=F("jp") + delta)
+def _add_jp(deltas: Mapping[tuple[int, int], int]) -> None:
+    """Add JP per (learner, year): one statement for one learner, three for a batch of any size."""
+    deltas = {key: delta for key, delta in deltas.items() if delta}
+    if len(deltas) == 1:
+        (((user_id, year), delta),) = deltas.items()
+        _upsert(JpYear, {"user_id": user_id, "year": year}, {"jp": delta})
+        return
+    if not deltas:
+        return
+    JpYear.objects.bulk_create([JpYear(user_id=u, year=y) for u, y in sorted(deltas)], ignore_conflicts=True)
+    rows = (
+        JpYear.objects.select_for_update()
+        .filter(user_id__in={u for u, _y in deltas}, year__in={y for _u, y in deltas})
+        .order_by("pk")
+    )
+    changed = [row for row in rows if (row.user_id, row.year) in deltas]
+    for row in changed:
+        row.jp += deltas[(row.user_id, row.year)]
+    JpYear.objects.bulk_update(changed, ["jp"])
 
 
 def _add_week(key: WeekKey, delta: int) -> None:
     if not delta:
         return
-    row = CompletionWeek.objects.filter(**dict(zip(WEEK_FIELDS, key, strict=True)))
-    if not row.update(completed=F("completed") + delta):
-        CompletionWeek.objects.bulk_create([CompletionWeek(**dict(zip(WEEK_FIELDS, key, strict=True)))],
-                                           ignore_conflicts=True)  # fmt: skip
-        row.update(completed=F("completed") + delta)
+    _upsert(CompletionWeek, dict(zip(WEEK_FIELDS, key, strict=True)), {"completed": delta})
 
 
 WEEK_FIELDS = ("province_code", "course_id", "employee_kind", "year", "week")

@@ -264,8 +264,11 @@ def lesson_complete(*, enrolment: Enrolment, lesson_id: int) -> bool:
     """
     LessonProgress.objects.get_or_create(user_id=enrolment.user_id, lesson_id=lesson_id)
     Enrolment.objects.filter(pk=enrolment.pk).update(last_lesson_id=lesson_id, last_activity_at=timezone.now())
+    completed = enrolment_refresh_completion(enrolment=enrolment)
+    # After the completing UPDATE, whose foreign-key check waits for a cohort a batch issue holds:
+    # the summary's rows are taken last, so the two never wait for each other.
     progress_summary.record_enrolments(enrolment_ids=[enrolment.pk])
-    return enrolment_refresh_completion(enrolment=enrolment)
+    return completed
 
 
 def reflection_save(*, enrolment: Enrolment, lesson_id: int, text: str) -> LessonReflection:

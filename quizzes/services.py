@@ -556,8 +556,8 @@ def attempt_grade(*, attempt_id: int) -> bool:
         )  # fmt: skip
         written = cursor.rowcount == 1
         if written and passed:
-            progress_summary.record_quiz_result(user_id=user_id, course_id=course_id, passed=True)
             enrolment_refresh_completion(enrolment=Enrolment(user_id=user_id, course_id=course_id))
+            progress_summary.record_quiz_result(user_id=user_id, course_id=course_id, passed=True)
     return written
 
 
