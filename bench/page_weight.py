@@ -43,8 +43,8 @@ def main() -> None:
         None: ["/", "/kursus/", f"/kursus/{course.slug}/", "/akun/login/", "/akun/signup/", "/akun/password/reset/"],
         "peserta@demo.literasi.id": ["/", "/kursus/saya/", f"/kursus/{course.slug}/",
                                      f"/kursus/{course.slug}/materi/{lesson.slug}/", "/akun/email/"],
-        "penyelenggara.jabar@demo.literasi.id": ["/penyelenggara/"],
-        "admin@demo.literasi.id": ["/penyelenggara/"],
+        "penyelenggara.jabar@demo.literasi.id": ["/penyelenggara/", "/pemantauan/provinsi/32/", "/pemantauan/jp/"],
+        "admin@demo.literasi.id": ["/penyelenggara/", "/pemantauan/", "/pemantauan/jp/"],
     }  # fmt: skip
     rows = []
     for email, urls in pages.items():

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from cohorts.models import Cohort
 from cohorts.services import SELF_PACED_SEQUENCE, cohort_self_paced_for
+from courses import progress_summary
 from courses.models import Enrolment, Lesson, LessonProgress
 from literasi.errors import Refusal
 from literasi.models import User
@@ -252,6 +253,7 @@ def _issue_locked(*, cohort: Cohort, enrolments: list[Enrolment], actor_id: int 
             snapshot=_snapshot(context["shared"], enrolment.user, enrolment.completed_at, now),
         ))  # fmt: skip
     Certificate.objects.bulk_create(certificates)
+    progress_summary.record_certificates(changes={c.enrolment_id: (1, c.snapshot["course"]["jp"], progress_summary.year_of(now)) for c in certificates})  # fmt: skip
     CertificateEvent.objects.bulk_create(
         CertificateEvent(
             certificate=c,
@@ -589,6 +591,7 @@ def certificate_revoke(*, certificate: Certificate, actor: User, reason: str) ->
     certificate.status, certificate.revoked_reason, certificate.revoked_at = (
         Certificate.Status.REVOKED, reason[:300], timezone.now())  # fmt: skip
     certificate.save(update_fields=["status", "revoked_reason", "revoked_at"])
+    progress_summary.record_certificates(changes={certificate.enrolment_id: (-1, -certificate.snapshot["course"]["jp"], progress_summary.year_of(certificate.issued_at))})  # fmt: skip
     CertificateEvent.objects.create(certificate=certificate, cohort_id=certificate.cohort_id,
                                     province_id=certificate.cohort.province_id,
                                     action=CertificateEvent.Action.REVOKED, actor=actor, note=reason[:300])  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -20,11 +21,13 @@ from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from courses import progress_summary
 from courses.models import Course, Enrolment, Origin
 from literasi.errors import Refusal
 from literasi.models import EmployeeKind, OrganiserAssignment, Province, User
 from literasi.nip import validate_nip
 from literasi.selectors import user_manages_province
+from literasi.services import registrations_count
 
 from .models import Cohort, CohortEvent, Invitation, Upload, UploadRow
 from .spreadsheets import NIP_LOST_IN_EXCEL, Row, SpreadsheetError, read_rows, size_refusal
@@ -584,6 +587,7 @@ def _enrol(*, cohort: Cohort, outcomes: list[CheckedRow], actor_id: int, upload:
         user.set_unusable_password()
         users.append(user)
     User.objects.bulk_create(users, batch_size=CHUNK)  # PostgreSQL and SQLite return the new ids
+    registrations_count(changes=Counter((u.province_id, u.employee_kind) for u in users))
     EmailAddress.objects.bulk_create(
         (EmailAddress(user=u, email=u.email, primary=True, verified=False) for u in users), batch_size=CHUNK
     )
@@ -596,7 +600,7 @@ def _enrol(*, cohort: Cohort, outcomes: list[CheckedRow], actor_id: int, upload:
     attach = [o.enrolment_id for o in linked if o.enrolment_id is not None]
     for chunk in _chunks(attach, CHUNK):
         Enrolment.objects.filter(pk__in=chunk).update(cohort=cohort, removed_at=None, province_id=cohort.province_id)
-    Enrolment.objects.bulk_create(
+    created = Enrolment.objects.bulk_create(
         (
             Enrolment(user_id=o.user_id, course_id=cohort.course_id, cohort=cohort, province_id=cohort.province_id,
                       enrolled_at=now, origin=Origin.COHORT)
@@ -604,6 +608,7 @@ def _enrol(*, cohort: Cohort, outcomes: list[CheckedRow], actor_id: int, upload:
         ),
         batch_size=CHUNK,
     )  # fmt: skip
+    progress_summary.record_enrolments(enrolment_ids=attach + [e.pk for e in created])
     CohortEvent.objects.bulk_create(
         (
             CohortEvent(cohort=cohort, action=CohortEvent.Action.ENROLLED, learner_id=o.user_id, actor_id=actor_id,
@@ -652,6 +657,7 @@ def participant_remove(*, cohort: Cohort, actor: User, learner_id: int) -> bool:
     in_cohort = Enrolment.objects.active().filter(cohort=cohort, user_id=learner_id)
     removed = in_cohort.filter(origin=Origin.SELF).update(cohort=None)
     removed += in_cohort.filter(origin=Origin.COHORT).update(removed_at=timezone.now())
+    progress_summary.record_enrolment_of(user_id=learner_id, course_id=cohort.course_id)
     if removed:
         CohortEvent.objects.create(cohort=cohort, action=CohortEvent.Action.REMOVED, learner_id=learner_id, actor=actor)
     return bool(removed)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from literasi.errors import Refusal
 from literasi.http import AuthenticatedRequest, or_404
 from literasi.roles import roles_of
-from literasi.selectors import provinces_managed_by, provinces_with_learner_counts
+from literasi.selectors import provinces_managed_by, provinces_with_registered
 
 from . import exports, selectors, services
 from .forms import CohortForm, ParticipantFilterForm, ParticipantForm, UploadForm
@@ -30,7 +30,7 @@ def organiser_home(request: AuthenticatedRequest) -> HttpResponse:
         request,
         "literasi/organiser_home.html",
         {
-            "provinces": provinces_with_learner_counts(request.user),
+            "provinces": provinces_with_registered(request.user),
             "cohorts": selectors.cohort_list(user=request.user),
         },
     )

@@ -9,8 +9,9 @@ class CoursesConfig(AppConfig):
     verbose_name = _("Courses")
 
     def ready(self) -> None:
-        from literasi.services import on_learner_province_move
+        from literasi.services import on_learner_profile_change, on_learner_province_move
 
-        from .services import enrolments_follow_province_move
+        from .services import enrolments_follow_profile_change, enrolments_follow_province_move
 
         on_learner_province_move(enrolments_follow_province_move)
+        on_learner_profile_change(enrolments_follow_profile_change)

@@ -215,3 +215,126 @@ class LessonReflection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} · {self.lesson_id}"
+
+
+# --- The monitoring summary ------------------------------------------------------------------------
+# Kept by courses.progress_summary in the transaction of each event that changes a count, so the
+# monitoring pages read a few hundred rows instead of the enrolments.
+
+NO_COHORT = 0  # ``cohort_key`` of learners who study on their own (no cohort)
+
+
+class ProgressSummary(models.Model):
+    """How many enrolments of one province, course, year (of enrolment, Asia/Jakarta), kind of
+    employee, cohort (``cohort_key``, 0: self-paced) and agency are in each stage.
+
+    Only active enrolments (not removed from their cohort) count. ``started``: a lesson opened;
+    ``passed``: a quiz of the course passed; ``certificates`` and ``jp``: valid certificates and
+    the JP they carry. ``last_activity_at`` is the latest activity of the enrolments counted.
+    """
+
+    province_code = models.CharField(_("province"), max_length=2, blank=True)
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+", verbose_name=_("course"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    employee_kind = models.CharField(_("kind of employee"), max_length=20)
+    cohort_key = models.PositiveIntegerField(_("cohort"), default=NO_COHORT)
+    instansi = models.CharField(_("agency (instansi)"), max_length=200, blank=True)
+    enrolled = models.IntegerField(_("enrolled"), default=0)
+    started = models.IntegerField(_("started"), default=0)
+    passed = models.IntegerField(_("passed the quiz"), default=0)
+    completed = models.IntegerField(_("completed"), default=0)
+    certificates = models.IntegerField(_("certificates"), default=0)
+    jp = models.IntegerField(_("JP delivered"), default=0)
+    last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("progress summary")
+        verbose_name_plural = _("progress summaries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province_code", "course", "year", "employee_kind", "cohort_key", "instansi"],
+                name="progress_summary_key",
+            )
+        ]
+        indexes = [models.Index(fields=["year", "course"], name="progress_summary_year")]
+
+    def __str__(self) -> str:
+        return f"{self.province_code}/{self.course_id}/{self.year}/{self.employee_kind}/{self.cohort_key}"
+
+
+class ProgressTally(models.Model):
+    """What one enrolment currently adds to the summary: its row's key and its stages.
+
+    The summary service compares this with the enrolment's facts under the enrolment's row lock
+    and moves the difference, so any event can be applied twice, or concurrently, and counts
+    stay exact.
+    """
+
+    enrolment = models.OneToOneField(
+        Enrolment, on_delete=models.CASCADE, primary_key=True, related_name="tally", verbose_name=_("enrolment")
+    )
+    counted = models.BooleanField(_("counted"), default=False)
+    province_code = models.CharField(_("province"), max_length=2, blank=True)
+    year = models.PositiveSmallIntegerField(_("year"))
+    employee_kind = models.CharField(_("kind of employee"), max_length=20)
+    cohort_key = models.PositiveIntegerField(_("cohort"), default=NO_COHORT)
+    instansi = models.CharField(_("agency (instansi)"), max_length=200, blank=True)
+    started = models.BooleanField(_("started"), default=False)
+    passed = models.BooleanField(_("passed the quiz"), default=False)
+    completed = models.BooleanField(_("completed"), default=False)
+    certificates = models.IntegerField(_("certificates"), default=0)
+    jp = models.IntegerField(_("JP delivered"), default=0)
+
+    class Meta:
+        verbose_name = _("progress tally")
+        indexes = [models.Index(fields=["province_code", "cohort_key", "year"], name="progress_tally_row")]
+        verbose_name_plural = _("progress tallies")
+
+    def __str__(self) -> str:
+        return f"tally of {self.enrolment_id}"
+
+
+class JpYear(models.Model):
+    """The JP a learner earned on this platform in a year (of completion), from valid certificates:
+    kept with the summary, for the JP ledger and the count of learners under 20 JP."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jp_years", verbose_name=_("learner")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    jp = models.IntegerField(_("JP"), default=0)
+
+    class Meta:
+        verbose_name = _("JP per year")
+        verbose_name_plural = _("JP per year")
+        constraints = [models.UniqueConstraint(fields=["user", "year"], name="jp_year_once")]
+        indexes = [models.Index(fields=["year", "jp"], name="jp_year_reached")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}/{self.year}: {self.jp} JP"
+
+
+class CompletionWeek(models.Model):
+    """Completions per week (of the completion date, Asia/Jakarta) per province, course and kind
+    of employee, for the line of completions over the year; kept with the summary. (Not per
+    cohort: the line is read on every national page, and per cohort it held three times the rows.)"""
+
+    province_code = models.CharField(_("province"), max_length=2, blank=True)
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+", verbose_name=_("course"))
+    employee_kind = models.CharField(_("kind of employee"), max_length=20)
+    year = models.PositiveSmallIntegerField(_("year"))
+    week = models.PositiveSmallIntegerField(_("week"))
+    completed = models.IntegerField(_("completed"), default=0)
+
+    class Meta:
+        verbose_name = _("completions per week")
+        verbose_name_plural = _("completions per week")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province_code", "course", "employee_kind", "year", "week"],
+                name="completion_week_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.province_code}/{self.course_id}/{self.year}-W{self.week}: {self.completed}"

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from literasi.errors import Refusal
 from literasi.models import ProvinceMove, User
 
+from . import progress_summary
 from .content import CourseSource, read_content, render_lesson_body
 from .extensions import course_extensions
 from .markdown import render_markdown
@@ -187,6 +188,7 @@ def course_save_from_admin(*, course: Course) -> None:
 # --- Learners ------------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def enrolment_create(*, user: User, course: Course) -> Enrolment:
     """Enrol ``user`` in an open, published course. Safe to repeat: returns the existing enrolment.
 
@@ -205,6 +207,7 @@ def enrolment_create(*, user: User, course: Course) -> Enrolment:
     enrolment, _created = Enrolment.objects.get_or_create(
         user=user, course=course, defaults={"province_id": user.province_id, "last_activity_at": timezone.now()}
     )
+    progress_summary.record_enrolments(enrolment_ids=[enrolment.pk])
     return enrolment
 
 
@@ -212,11 +215,20 @@ def enrolments_follow_province_move(move: ProvinceMove) -> None:
     """A moved learner's own enrolments count for their new province; cohort enrolments stay
     with the cohort's. Registered with ``literasi.services.on_learner_province_move``."""
     Enrolment.objects.filter(user_id=move.user_id, cohort__isnull=True).update(province_id=move.to_province_id)
+    progress_summary.record_learner_enrolments(user_id=move.user_id)
+
+
+def enrolments_follow_profile_change(user_id: int) -> None:
+    """A learner's kind of employee or agency changed: their enrolments count under the new one.
+    Registered with ``literasi.services.on_learner_profile_change``."""
+    progress_summary.record_learner_enrolments(user_id=user_id)
 
 
 def lesson_visit(*, enrolment: Enrolment, lesson_id: int) -> None:
     """Remember where the learner is, for "Lanjutkan belajar". Writes only when something changed."""
     now = timezone.now()
+    if enrolment.last_lesson_id is None:
+        progress_summary.record_started(enrolment=enrolment, lesson_id=lesson_id)
     changes: dict[str, object] = {}
     if enrolment.last_lesson_id != lesson_id:
         changes["last_lesson_id"] = lesson_id
@@ -226,6 +238,8 @@ def lesson_visit(*, enrolment: Enrolment, lesson_id: int) -> None:
         Enrolment.objects.filter(pk=enrolment.pk).update(**changes)
         for name, value in changes.items():
             setattr(enrolment, name, value)
+        if "last_activity_at" in changes:
+            progress_summary.record_activity(enrolment_id=enrolment.pk, at=now)
 
 
 @transaction.atomic
@@ -238,7 +252,11 @@ def lesson_complete(*, enrolment: Enrolment, lesson_id: int) -> bool:
     """
     LessonProgress.objects.get_or_create(user_id=enrolment.user_id, lesson_id=lesson_id)
     Enrolment.objects.filter(pk=enrolment.pk).update(last_lesson_id=lesson_id, last_activity_at=timezone.now())
-    return enrolment_refresh_completion(enrolment=enrolment)
+    completed = enrolment_refresh_completion(enrolment=enrolment)
+    # After the completing UPDATE, whose foreign-key check waits for a cohort a batch issue holds:
+    # the summary's rows are taken last, so the two never wait for each other.
+    progress_summary.record_enrolments(enrolment_ids=[enrolment.pk])
+    return completed
 
 
 def reflection_save(*, enrolment: Enrolment, lesson_id: int, text: str) -> LessonReflection:
@@ -312,6 +330,7 @@ def enrolment_refresh_completion(*, enrolment: Enrolment) -> bool:
         completed = cursor.rowcount == 1
     if completed:
         enrolment.completed_at = now
+        progress_summary.record_enrolments(enrolment_ids=[enrolment.pk])
         for hook in _course_completed_hooks:
             transaction.on_commit(functools.partial(hook, enrolment.pk))
     return completed

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from .models import User
+from .services import learner_profile_saved
 
 PROFILE_FIELDS = ("full_name", "nip", "employee_kind", "instansi", "jabatan", "province")
 
@@ -33,6 +34,7 @@ class AccountAdapter(DefaultAccountAdapter):
             setattr(user, field, form.cleaned_data[field])
         if commit:
             user.save()
+            learner_profile_saved(user=user, previous=None)
             taken_nip = getattr(form, "taken_nip", None)
             if taken_nip:
                 self._tell_about_taken_nip(new_user=user, nip=taken_nip)

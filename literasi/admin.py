@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from .models import OrganiserAssignment, Province, ProvinceMove, User
-from .services import learner_province_move, organiser_assign, organiser_unassign
+from .services import learner_profile_saved, learner_province_move, organiser_assign, organiser_unassign
 
 
 @admin.register(Province)
@@ -90,6 +90,11 @@ class UserAdmin(DjangoUserAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:
+        previous = User.objects.filter(pk=obj.pk).first() if change else None
+        super().save_model(request, obj, form, change)
+        learner_profile_saved(user=obj, previous=previous)
 
     def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
         # Organiser assignments go through the services, like every other path that grants a role.

@@ -153,3 +153,23 @@ class ProvinceMove(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.from_province_id or '-'} → {self.to_province_id}"
+
+
+class RegistrationCount(models.Model):
+    """How many accounts live in a province (``""``: none given) per kind of employee, kept by
+    ``literasi.services.registrations_count`` where accounts are made or moved, for the
+    monitoring pages (which never count the users)."""
+
+    province_code = models.CharField(_("province"), max_length=2, blank=True)
+    employee_kind = models.CharField(_("kind of employee"), max_length=20)
+    count = models.IntegerField(_("registered"), default=0)
+
+    class Meta:
+        verbose_name = _("registration count")
+        verbose_name_plural = _("registration counts")
+        constraints = [
+            models.UniqueConstraint(fields=["province_code", "employee_kind"], name="registration_count_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.province_code}/{self.employee_kind}: {self.count}"

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "quizzes",
     "cohorts",
     "certificates",
+    "monitoring",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

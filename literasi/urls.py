@@ -22,6 +22,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("penyelenggara/", organiser_home, name="organiser_home"),
     path("penyelenggara/", include("cohorts.urls")),
+    path("pemantauan/", include("monitoring.urls")),
     path("", include("certificates.urls")),
     path("kursus/", include("courses.urls")),
     path("kuis/", include("quizzes.urls")),

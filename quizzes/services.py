@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from courses import progress_summary
 from courses.content import QUIZ_MINUTES_PER_QUESTION, SLUG, ContentError, CourseSource, QuizSource
 from courses.markdown import render_markdown
 from courses.models import Course, Enrolment
@@ -585,6 +586,14 @@ def _grade_write(submission: Submission, *, grading_run: bool = False) -> bool:
              "grading_run": int(grading_run), "attempt": submission.attempt_id, "state": submission.state},
         )  # fmt: skip
         written = cursor.rowcount == 1
+        if written and (grade.passed or not grading_run):
+            # The funnel's "passed the quiz": a first grade can only add a pass; a regrade can
+            # also take one away (this attempt's new grade is already written).
+            passed = grade.passed or Attempt.objects.filter(
+                user_id=submission.user_id, quiz__course_id=submission.course_id, passed=True
+            ).exists()
+            progress_summary.record_quiz_result(user_id=submission.user_id, course_id=submission.course_id,
+                                                passed=passed)  # fmt: skip
         if written and grade.passed:
             enrolment = Enrolment.objects.filter(user_id=submission.user_id, course_id=submission.course_id).first()
             if enrolment is not None:

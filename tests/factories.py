@@ -7,6 +7,7 @@ from allauth.account.models import EmailAddress
 
 from courses.models import Course, Lesson
 from literasi.models import EmployeeKind, Province, User
+from literasi.services import registrations_count
 from quizzes.models import Quiz
 
 PASSWORD = "kata-sandi-uji-123"
@@ -28,6 +29,8 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
     @factory.post_generation
     def verified(self, create: bool, extracted: bool | None, **kwargs: object) -> None:
         self.save()
+        if create:  # counted as the services count every account they make
+            registrations_count(changes={(self.province_id, self.employee_kind): 1})
         if create and extracted is not False:
             EmailAddress.objects.create(user=self, email=self.email, primary=True, verified=True)
 

@@ -93,7 +93,8 @@ def test_organiser_pages(page, platform, organiser_jabar) -> None:
     cohort, upload = platform["cohort"], platform["upload"]
     check(page, ["/penyelenggara/", "/penyelenggara/angkatan/baru/", f"/penyelenggara/angkatan/{cohort.pk}/",
                         f"/penyelenggara/angkatan/{cohort.pk}/ubah/",
-                        f"/penyelenggara/unggahan/{upload.pk}/"])  # fmt: skip
+                        f"/penyelenggara/unggahan/{upload.pk}/", "/pemantauan/provinsi/32/?kursus=x",
+                        "/pemantauan/jp/?provinsi=32", f"/pemantauan/jp/peserta/{organiser_jabar.pk}/"])  # fmt: skip
 
 
 def test_national_admin_pages(page, platform, national_admin, organiser_jabar) -> None:
@@ -101,7 +102,7 @@ def test_national_admin_pages(page, platform, national_admin, organiser_jabar) -
 
     sign_in(page, national_admin.email)
     question = Question.objects.filter(quiz=platform["quiz"]).order_by("order")[0]
-    check(page, ["/penyelenggara/", "/admin/", "/admin/literasi/user/", f"/admin/literasi/user/{organiser_jabar.pk}/change/",
+    check(page, ["/penyelenggara/", "/pemantauan/", "/pemantauan/?jenis=x", "/admin/", "/admin/literasi/user/", f"/admin/literasi/user/{organiser_jabar.pk}/change/",
                  f"/admin/quizzes/quiz/{platform['quiz'].pk}/change/", f"/admin/quizzes/question/{question.pk}/change/",
                  "/admin/courses/course/",
                         f"/admin/courses/course/{platform['course'].pk}/change/", "/admin/quizzes/attempt/",

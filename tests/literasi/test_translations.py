@@ -96,13 +96,16 @@ def test_organiser_pages_are_all_indonesian(client, platform, organiser_jabar, u
     client.force_login(organiser_jabar)
     cohort, upload = platform["cohort"], platform["upload"]
     pages = ["/penyelenggara/", "/penyelenggara/angkatan/baru/", f"/penyelenggara/angkatan/{cohort.pk}/",
-             f"/penyelenggara/angkatan/{cohort.pk}/ubah/", f"/penyelenggara/unggahan/{upload.pk}/"]  # fmt: skip
+             f"/penyelenggara/angkatan/{cohort.pk}/ubah/", f"/penyelenggara/unggahan/{upload.pk}/",
+             "/pemantauan/provinsi/32/?kursus=x&urut=y", "/pemantauan/jp/?tahun=x",
+             f"/pemantauan/jp/peserta/{organiser_jabar.pk}/"]  # fmt: skip
     assert shown_untranslated(client, pages, untranslated) == {}
 
 
 def test_national_admin_pages_are_all_indonesian(client, platform, national_admin, untranslated) -> None:
     client.force_login(national_admin)
-    pages = ["/penyelenggara/", "/admin/", "/admin/literasi/user/", "/admin/courses/course/",
+    pages = ["/penyelenggara/", "/pemantauan/?jenis=x&mode=y&tahun=z", "/pemantauan/jp/?provinsi=32", "/admin/",
+             "/admin/literasi/user/", "/admin/courses/course/",
              "/admin/courses/enrolment/", "/admin/quizzes/attempt/",
              "/admin/literasi/provincemove/", "/admin/literasi/provincemove/add/",
              f"/admin/courses/course/{platform['course'].pk}/change/"]  # fmt: skip

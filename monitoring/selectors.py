@@ -1,0 +1,285 @@
+"""Reads for the monitoring pages ("Pemantauan"), from the summary only: a fixed number of
+queries whatever the number of provinces, cohorts, agencies or enrolments."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Max, Q, QuerySet, Sum
+
+from cohorts.models import Cohort
+from courses.models import NO_COHORT, Course, ProgressSummary
+from literasi.models import Province, RegistrationCount
+
+SELF_PACED, IN_COHORT = "mandiri", "angkatan"
+COUNTS = ("enrolled", "started", "passed", "completed", "certificates", "jp")
+SORTS = ("name", "registered", *COUNTS, "rate", "active_cohorts", "last_activity_at")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the page is narrowed to; ``None`` means all."""
+
+    course: Course | None = None
+    year: int | None = None
+    kind: str | None = None
+    mode: str | None = None  # SELF_PACED or IN_COHORT
+
+    def summary_q(self) -> Q:
+        q = Q(course__status=Course.Status.PUBLISHED)  # an unpublished course leaves the pages at once
+        if self.course is not None:
+            q &= Q(course=self.course)
+        if self.year is not None:
+            q &= Q(year=self.year)
+        if self.kind is not None:
+            q &= Q(employee_kind=self.kind)
+        if self.mode == SELF_PACED:
+            q &= Q(cohort_key=NO_COHORT)
+        elif self.mode == IN_COHORT:
+            q &= ~Q(cohort_key=NO_COHORT)
+        return q
+
+
+@dataclass
+class Row:
+    """One line of a monitoring table: a province, a cohort or an agency, or the total."""
+
+    key: str
+    name: str
+    registered: int | None = None
+    enrolled: int = 0
+    started: int = 0
+    passed: int = 0
+    completed: int = 0
+    certificates: int = 0
+    jp: int = 0
+    active_cohorts: int | None = None
+    last_activity_at: dt.datetime | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float:
+        """Completion rate in percent of those enrolled."""
+        return round(100 * self.completed / self.enrolled, 1) if self.enrolled else 0.0
+
+    def add(self, other: Row) -> None:
+        for name in COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        if other.registered is not None:
+            self.registered = (self.registered or 0) + other.registered
+        if other.active_cohorts is not None:
+            self.active_cohorts = (self.active_cohorts or 0) + other.active_cohorts
+        if other.last_activity_at and (self.last_activity_at is None or other.last_activity_at > self.last_activity_at):
+            self.last_activity_at = other.last_activity_at
+
+
+def _sums(rows: QuerySet, by: str) -> dict:
+    return {
+        r[by]: r
+        for r in rows.values(by).annotate(
+            **{name: Sum(name) for name in COUNTS}, last_activity_at=Max("last_activity_at")
+        )
+    }
+
+
+def _fill(row: Row, sums: dict | None) -> Row:
+    if sums:
+        for name in COUNTS:
+            setattr(row, name, sums[name] or 0)
+        row.last_activity_at = sums["last_activity_at"]
+    return row
+
+
+def sort_rows(rows: list[Row], sort: str) -> list[Row]:
+    """Rows ordered by ``sort`` (a name from SORTS, ``-`` first for descending)."""
+    descending, name = sort.startswith("-"), sort.lstrip("-")
+    if name == "name":
+        return sorted(rows, key=lambda r: r.name.casefold(), reverse=descending)
+    oldest = dt.datetime.min.replace(tzinfo=dt.UTC)
+    return sorted(
+        rows,
+        key=lambda r: getattr(r, name) if getattr(r, name) is not None else (oldest if "at" in name else -1),
+        reverse=descending,
+    )
+
+
+def _active_cohorts(filters: Filters) -> QuerySet[Cohort]:
+    cohorts = Cohort.objects.filter(status=Cohort.Status.OPEN, course__status=Course.Status.PUBLISHED).exclude(
+        sequence=0
+    )
+    if filters.course is not None:
+        cohorts = cohorts.filter(course=filters.course)
+    if filters.year is not None:
+        cohorts = cohorts.filter(year=filters.year)
+    return cohorts
+
+
+def province_table(*, provinces: QuerySet[Province], filters: Filters) -> tuple[list[Row], Row]:
+    """One row per province of ``provinces`` (all of them, even with nothing to count), and the
+    total. Four queries."""
+    provinces = list(provinces.order_by("code"))
+    codes = [p.code for p in provinces]
+    sums = _sums(ProgressSummary.objects.filter(filters.summary_q(), province_code__in=codes), "province_code")
+    registered = RegistrationCount.objects.filter(province_code__in=codes)
+    if filters.kind is not None:
+        registered = registered.filter(employee_kind=filters.kind)
+    registered = dict(registered.values_list("province_code").annotate(n=Sum("count")))
+    cohorts = {} if filters.mode == SELF_PACED else dict(
+        _active_cohorts(filters).filter(province_id__in=codes).values_list("province_id").annotate(n=Count("pk"))
+    )  # fmt: skip
+    rows = [
+        _fill(Row(key=p.code, name=p.name, registered=registered.get(p.code, 0), active_cohorts=cohorts.get(p.code, 0)),
+              sums.get(p.code))
+        for p in provinces
+    ]  # fmt: skip
+    total = Row(key="", name="", registered=0, active_cohorts=0)
+    for row in rows:
+        total.add(row)
+    return rows, total
+
+
+def cohort_table(*, province: Province, filters: Filters) -> tuple[list[Row], Row]:
+    """One row per cohort of the province with something to count, self-paced learners as one
+    row, and the total. Two queries."""
+    sums = _sums(ProgressSummary.objects.filter(filters.summary_q(), province_code=province.code), "cohort_key")
+    cohorts = {
+        c.pk: c for c in Cohort.objects.filter(Q(pk__in=[k for k in sums if k != NO_COHORT])).select_related("course")
+    }
+    rows = []
+    for key, values in sums.items():
+        if key == NO_COHORT:
+            rows.append(_fill(Row(key="", name="", extra={"self_paced": True}), values))
+            continue
+        cohort = cohorts.get(key)
+        if cohort is not None:
+            rows.append(_fill(Row(key=str(key), name=cohort.name, extra={"cohort": cohort}), values))
+    total = Row(key="", name="")
+    for row in rows:
+        total.add(row)
+    return rows, total
+
+
+def agency_table(*, province: Province, filters: Filters) -> list[Row]:
+    """One row per agency (instansi) of the province's learners. One query."""
+    sums = _sums(ProgressSummary.objects.filter(filters.summary_q(), province_code=province.code), "instansi")
+    return [_fill(Row(key=name, name=name), values) for name, values in sums.items()]
+
+
+def funnel_per_course(*, provinces: QuerySet[Province], filters: Filters) -> list[dict]:
+    """Per published course: enrolled → started → passed the quiz → completed → certified."""
+    rows = (
+        ProgressSummary.objects.filter(filters.summary_q(), province_code__in=provinces.values("code"))
+        .values("course_id", "course__title", "course__order")
+        .annotate(**{name: Sum(name) for name in COUNTS})
+        .order_by("course__order", "course__title")
+    )
+    return [
+        {"title": r["course__title"], "stages": [r["enrolled"], r["started"], r["passed"], r["completed"],
+                                                 r["certificates"]]}
+        for r in rows
+    ]  # fmt: skip
+
+
+def years_known() -> list[int]:
+    return sorted(set(ProgressSummary.objects.values_list("year", flat=True).distinct()), reverse=True)
+
+
+def training_records(*, provinces: QuerySet[Province], filters: Filters):
+    """Valid certificates of the provinces' cohorts, one per training record for SIASN, with
+    what a record needs (read in chunks by the export, never all at once)."""
+    from certificates.models import Certificate
+
+    certificates = Certificate.objects.filter(
+        status=Certificate.Status.VALID, cohort__province__in=provinces, course__status=Course.Status.PUBLISHED
+    )
+    if filters.course is not None:
+        certificates = certificates.filter(course=filters.course)
+    if filters.year is not None:
+        certificates = certificates.filter(cohort__year=filters.year)
+    if filters.kind is not None:
+        certificates = certificates.filter(user__employee_kind=filters.kind)
+    if filters.mode == SELF_PACED:
+        certificates = certificates.filter(cohort__sequence=0)
+    elif filters.mode == IN_COHORT:
+        certificates = certificates.exclude(cohort__sequence=0)
+    return certificates.order_by("pk").values_list(
+        "user__nip", "snapshot", "number", "enrolment__enrolled_at", "cohort__year", "cohort__sequence"
+    )
+
+
+JP_NEEDED = 20  # JP of competency development a PNS needs a year (PP 11/2017 as amended by PP 17/2020)
+
+
+def jp_per_province(*, provinces: QuerySet[Province], year: int) -> list[dict]:
+    """Per province: PNS registered, PNS who reached 20 JP from this platform in ``year``, and
+    those under it. Two queries."""
+    from courses.models import JpYear
+    from literasi.models import EmployeeKind
+
+    provinces = list(provinces.order_by("code"))
+    codes = [p.code for p in provinces]
+    registered = dict(
+        RegistrationCount.objects.filter(province_code__in=codes, employee_kind=EmployeeKind.PNS).values_list(
+            "province_code", "count"
+        )
+    )
+    reached = dict(
+        JpYear.objects.filter(year=year, jp__gte=JP_NEEDED, user__employee_kind=EmployeeKind.PNS,
+                              user__province_id__in=codes)
+        .values_list("user__province_id").annotate(n=Count("pk"))
+    )  # fmt: skip
+    return [
+        {"province": p, "registered": registered.get(p.code, 0), "reached": reached.get(p.code, 0),
+         "under": max(registered.get(p.code, 0) - reached.get(p.code, 0), 0)}
+        for p in provinces
+    ]  # fmt: skip
+
+
+def jp_per_agency(*, province: Province, year: int) -> list[dict]:
+    """Per agency of the province: learners who earned JP in ``year``, how many reached 20 JP and
+    how many are still under it. One query."""
+    from courses.models import JpYear
+
+    rows = (
+        JpYear.objects.filter(year=year, jp__gt=0, user__province=province)
+        .values("user__instansi")
+        .annotate(with_jp=Count("pk"), reached=Count("pk", filter=Q(jp__gte=JP_NEEDED)))
+        .order_by("user__instansi")
+    )
+    return [{"instansi": r["user__instansi"], "with_jp": r["with_jp"], "reached": r["reached"],
+             "under": r["with_jp"] - r["reached"]} for r in rows]  # fmt: skip
+
+
+def jp_ledger(*, user, year: int) -> dict:
+    """The learner's training in ``year``: each valid certificate with its course, JP, dates and
+    number, and the total against the 20 JP a PNS needs."""
+    from certificates.models import Certificate
+
+    certificates = list(
+        Certificate.objects.filter(user=user, status=Certificate.Status.VALID, issued_at__year=year).order_by(
+            "issued_at", "pk"
+        )
+    )
+    entries = [
+        {"course": c.snapshot["course"]["title"], "jp": c.snapshot["course"]["jp"], "number": c.number,
+         "completed": c.snapshot["dates"].get("completed_label", ""), "issued": c.issued_at}
+        for c in certificates
+    ]  # fmt: skip
+    total = sum(e["jp"] for e in entries)
+    return {"entries": entries, "total": total, "needed": JP_NEEDED, "missing": max(JP_NEEDED - total, 0)}
+
+
+def completions_per_week(*, provinces: QuerySet[Province] | None, filters: Filters, year: int) -> dict[int, int]:
+    """Completions in each week of ``year`` (of completion) with the course and kind filters (the
+    weeks are not kept per cohort). One query."""
+    from courses.models import CompletionWeek
+
+    rows = CompletionWeek.objects.filter(year=year, course__status=Course.Status.PUBLISHED)
+    if provinces is not None:  # None: every province (a national admin)
+        rows = rows.filter(province_code__in=provinces.values("code"))
+    if filters.course is not None:
+        rows = rows.filter(course=filters.course)
+    if filters.kind is not None:
+        rows = rows.filter(employee_kind=filters.kind)
+    return dict(rows.values_list("week").annotate(n=Sum("completed")))

@@ -1,0 +1,66 @@
+"""A national admin follows completion from the national map down to a cohort's participants; an
+organiser of Bali sees Bali only."""
+
+from __future__ import annotations
+
+import pytest
+
+from cohorts import services as cohort_services
+
+from ..factories import PASSWORD, course_with_lessons
+from ..monitoring.helpers import complete, make_cohort
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def sign_in(page, email: str) -> None:
+    page.goto("/akun/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Kata sandi:", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+    page.wait_for_url(lambda url: "/akun/login/" not in url)
+
+
+@pytest.fixture
+def programme(national_admin, jabar, bali):
+    course = course_with_lessons(2, slug="aman-digital", title="Aman Digital")
+    course_with_lessons(1, slug="hoaks", title="Menangkal Hoaks")
+    for province, name, people in ((jabar, "Angkatan Bandung", 4), (bali, "Angkatan Denpasar", 2)):
+        cohort = make_cohort(national_admin, province, course, name)
+        for n in range(people):
+            cohort_services.participant_add(cohort=cohort, actor=national_admin, full_name=f"Peserta {name} {n}",
+                                            email=f"{province.code}-{n}@contoh.go.id")  # fmt: skip
+        for enrolment in list(cohort.enrolments.select_related("course"))[: people // 2]:
+            complete(enrolment)
+    return course
+
+
+def test_national_admin_filters_reads_the_map_and_table_and_drills_down_to_a_cohort(page, national_admin, programme):
+    sign_in(page, national_admin.email)
+    page.get_by_role("link", name="Pemantauan").click()
+    page.get_by_label("Kursus", exact=True).select_option(label="Aman Digital")
+    page.get_by_role("button", name="Saring").click()
+    page.wait_for_url("**kursus=aman-digital**")
+    # The map: a tile per province, Jawa Barat at 50%; the table says the same.
+    assert page.locator("#peta-t").text_content() == "Peta tingkat penyelesaian per provinsi"
+    assert page.locator("svg g title").count() == 38
+    assert page.locator("svg g title", has_text="Jawa Barat").text_content() == "Jawa Barat: 50%"
+    row = page.locator("#tabel-provinsi tbody tr", has=page.get_by_role("rowheader", name="Jawa Barat"))
+    assert row.locator("td").nth(1).inner_text() == "4" and row.locator("td").nth(4).inner_text() == "50,0%"
+    row.get_by_role("link", name="Jawa Barat").click()
+    page.get_by_role("heading", name="Pemantauan: Jawa Barat").wait_for()
+    page.get_by_role("link", name="Angkatan Bandung").click()
+    page.get_by_role("heading", name="Angkatan Bandung").wait_for()
+    participants = page.locator("table").first.inner_text()
+    assert "Peserta Angkatan Bandung 0" in participants and "Peserta Angkatan Bandung 3" in participants
+
+
+def test_organiser_of_bali_sees_only_bali(page, organiser_bali, programme):
+    sign_in(page, organiser_bali.email)
+    page.get_by_role("link", name="Pemantauan").click()
+    page.get_by_role("heading", name="Pemantauan: Bali").wait_for()
+    body = page.locator("main").inner_text()
+    assert "Angkatan Denpasar" in body
+    assert "Jawa Barat" not in body and "Angkatan Bandung" not in body
+    response = page.goto("/pemantauan/provinsi/32/")
+    assert response.status == 404
