@@ -589,9 +589,12 @@ def _grade_write(submission: Submission, *, grading_run: bool = False) -> bool:
         if written and (grade.passed or not grading_run):
             # The funnel's "passed the quiz": a first grade can only add a pass; a regrade can
             # also take one away (this attempt's new grade is already written).
-            passed = grade.passed or Attempt.objects.filter(
-                user_id=submission.user_id, quiz__course_id=submission.course_id, passed=True
-            ).exists()
+            passed = (
+                grade.passed
+                or Attempt.objects.filter(
+                    user_id=submission.user_id, quiz__course_id=submission.course_id, passed=True
+                ).exists()
+            )
             progress_summary.record_quiz_result(user_id=submission.user_id, course_id=submission.course_id,
                                                 passed=passed)  # fmt: skip
         if written and grade.passed:
