@@ -7,9 +7,9 @@ import re
 
 import pytest
 
+from devtools.pages import BUDGET, page_weight, parse, unlabelled_fields
 from literasi.models import Province
 
-from ..pages import BUDGET, page_weight, parse, unlabelled_fields
 from .helpers import cells, make_cohort
 
 pytestmark = pytest.mark.django_db

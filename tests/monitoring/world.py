@@ -68,7 +68,7 @@ def _enrolment(world: World, learner: int, course: int) -> Enrolment | None:
 
 
 def enrol(world: World, learner: int, course: int) -> None:
-    with contextlib.suppress(course_services.EnrolmentRefused):
+    with contextlib.suppress(Refusal):
         course_services.enrolment_create(
             user=User.objects.get(pk=world.learner_ids[learner]), course=Course.objects.get(pk=world.course_ids[course])
         )
@@ -114,7 +114,7 @@ def take_quiz(world: World, learner: int, right: bool) -> None:
     quiz = Quiz.objects.get(course_id=world.course_ids[0])
     try:
         attempt = quiz_services.attempt_start(user=User.objects.get(pk=world.learner_ids[learner]), quiz=quiz)
-    except quiz_services.AttemptRefused:
+    except Refusal:
         return
     answers = {str(item["q"]): sorted(Option.objects.filter(question_id=item["q"], is_correct=right)
                                       .values_list("pk", flat=True)) for item in attempt.layout}  # fmt: skip
