@@ -88,6 +88,7 @@ class Gunicorn:
         deadline = time.monotonic() + 30
         while not port_answers(self.port):
             if self.process.poll() is not None or time.monotonic() > deadline:
+                assert self.process.stderr is not None  # stderr=PIPE above
                 raise RuntimeError(f"gunicorn did not start: {self.process.stderr.read().decode()[-2000:]}")
             time.sleep(0.1)
 
@@ -112,12 +113,18 @@ def load(url: str, *, seconds: int, connections: int, cookie: str = "") -> dict[
     if "Non-2xx" in out:
         raise RuntimeError(f"{url} answered errors under load:\n{out}")
 
+    def found(pattern: str) -> re.Match[str]:
+        match = re.search(pattern, out)
+        if match is None:
+            raise RuntimeError(f"wrk's report has no {pattern!r}:\n{out}")
+        return match
+
     def ms(label: str) -> float:
-        value, unit = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", out).groups()
+        value, unit = found(rf"{label}\s+([\d.]+)(us|ms|s)").groups()
         return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
     return {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "rps": float(found(r"Requests/sec:\s+([\d.]+)").group(1)),
         "p50_ms": ms("50%"),
         "p99_ms": ms("99%"),
     }

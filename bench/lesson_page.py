@@ -75,7 +75,7 @@ def main() -> None:
 
     database = env["DATABASE_URL"].split("://")[0]
     print(f"database {database}, cache {'redis' if env.get('REDIS_URL') else 'file'}, "
-          f"gunicorn workers {os.environ.get('GUNICORN_WORKERS', os.cpu_count() * 2 + 1)}, "
+          f"gunicorn workers {os.environ.get('GUNICORN_WORKERS', (os.cpu_count() or 1) * 2 + 1)}, "
           f"{args.connections} connections, {args.rounds} alternating {args.seconds}s slices per view (medians), "
           "signed-in learner with a session cookie, production settings")  # fmt: skip
     print(f"bare Django view : {bare['rps']:8.1f} req/s  p50 {bare['p50_ms']:.1f} ms  p99 {bare['p99_ms']:.1f} ms")

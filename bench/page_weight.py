@@ -37,8 +37,9 @@ def main() -> None:
     for command in ("migrate", "load_content", "seed_demo"):
         call_command(command, verbosity=0)
     setup_test_environment()
-    course = Course.objects.filter(status="published").order_by("order").first()
-    lesson = course.lessons.filter(is_published=True).order_by("order").first()
+    # load_content and seed_demo above make both (an IndexError here means they did not).
+    course = Course.objects.filter(status="published").order_by("order")[0]
+    lesson = course.lessons.filter(is_published=True).order_by("order")[0]
     pages = {
         None: ["/", "/kursus/", f"/kursus/{course.slug}/", "/akun/login/", "/akun/signup/", "/akun/password/reset/"],
         "peserta@demo.literasi.id": ["/", "/kursus/saya/", f"/kursus/{course.slug}/",

@@ -4,6 +4,8 @@ with. Issued certificates are shown, never edited here (the organiser's pages re
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
@@ -12,6 +14,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from literasi.errors import Refusal
+from literasi.models import User
 
 from . import services
 from .models import Certificate, CertificateTemplate
@@ -73,7 +76,7 @@ class CertificateTemplateAdmin(admin.ModelAdmin):
             texts["logo"] = form.cleaned_data["logo"]
         elif form.cleaned_data.get("remove_logo"):
             texts["logo"] = ""
-        new = services.template_new_version(actor=request.user, **texts)
+        new = services.template_new_version(actor=cast(User, request.user), **texts)  # the admin is signed in
         obj.pk, obj.version, obj.logo, obj.created_at = new.pk, new.version, new.logo, new.created_at
 
 

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import IssueMode
+
+if TYPE_CHECKING:
+    from literasi.models import Province
 
 
 class NumberForm(forms.Form):
@@ -35,6 +40,6 @@ class OfficialForm(forms.Form):
     nip = forms.CharField(label=_("NIP"), max_length=30, required=False)
     position = forms.CharField(label=_("Position"), max_length=200)
 
-    def __init__(self, *args: object, provinces: list, **kwargs: object) -> None:
+    def __init__(self, *args: Any, provinces: list[Province], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["province"].choices = [(p.code, p.name) for p in provinces]
+        cast(forms.ChoiceField, self.fields["province"]).choices = [(p.code, p.name) for p in provinces]

@@ -15,13 +15,14 @@ import datetime as dt
 import functools
 import io
 from pathlib import Path
+from typing import cast
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ec import ECDSA
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from django.conf import settings
 from joserfc import jwt
-from joserfc.jwk import KeySet, OKPKey
+from joserfc.jwk import KeySet, KeySetSerialization, OKPKey
 from pyhanko.pdf_utils import embed, generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -66,7 +67,8 @@ def credential_sign(claims: dict) -> str:
 def credential_verify(token: str, jwks: dict) -> dict:
     """The credential's claims if ``token`` was signed by a key of ``jwks``; raises otherwise
     (joserfc's BadSignatureError for an edited token, ValueError/KeyError for a foreign key)."""
-    keys = KeySet.import_key_set(jwks)
+    # A JWKS as read from JSON: import_key_set refuses a malformed one (KeyError, ValueError).
+    keys = KeySet.import_key_set(cast(KeySetSerialization, jwks))
     return jwt.decode(token, keys, algorithms=[JWT_ALGORITHM]).claims
 
 

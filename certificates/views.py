@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from cohorts.selectors import cohort_for
 from literasi.adapters import client_network
 from literasi.errors import Refusal
-from literasi.http import or_404
+from literasi.http import AuthenticatedRequest, or_404
 from literasi.nip import mask_nip
 from literasi.page_shells import render_shell
 from literasi.selectors import provinces_managed_by
@@ -146,14 +146,14 @@ def status_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def my_certificates(request: HttpRequest) -> HttpResponse:
+def my_certificates(request: AuthenticatedRequest) -> HttpResponse:
     certificates = list(selectors.certificates_of_learner(user=request.user))
     return render(request, "certificates/mine.html", {
         "certificates": certificates, "years": selectors.jp_per_year(certificates),
     })  # fmt: skip
 
 
-def _learner_certificate(request: HttpRequest, certificate_id: int) -> Certificate:
+def _learner_certificate(request: AuthenticatedRequest, certificate_id: int) -> Certificate:
     certificate = selectors.certificate_of_learner(user=request.user, certificate_id=certificate_id)
     if certificate is None or certificate.status != Certificate.Status.VALID or not certificate.is_rendered:
         raise Http404
@@ -167,12 +167,12 @@ def _pdf_response(certificate: Certificate) -> FileResponse:
 
 
 @login_required
-def my_pdf(request: HttpRequest, certificate_id: int) -> FileResponse:
+def my_pdf(request: AuthenticatedRequest, certificate_id: int) -> FileResponse:
     return _pdf_response(_learner_certificate(request, certificate_id))
 
 
 @login_required
-def my_credential(request: HttpRequest, certificate_id: int) -> HttpResponse:
+def my_credential(request: AuthenticatedRequest, certificate_id: int) -> HttpResponse:
     certificate = _learner_certificate(request, certificate_id)
     response = HttpResponse(certificate.credential, content_type="application/vc+jwt")
     response["Content-Disposition"] = f'attachment; filename="{certificate.number.replace("/", "-")}.jwt"'
@@ -182,7 +182,7 @@ def my_credential(request: HttpRequest, certificate_id: int) -> HttpResponse:
 # --- Organisers --------------------------------------------------------------------------------
 
 
-def _managed_certificate(request: HttpRequest, certificate_id: int) -> Certificate:
+def _managed_certificate(request: AuthenticatedRequest, certificate_id: int) -> Certificate:
     certificate = selectors.certificate_for_manager(user=request.user, certificate_id=certificate_id)
     if certificate is None:
         raise Http404
@@ -190,7 +190,7 @@ def _managed_certificate(request: HttpRequest, certificate_id: int) -> Certifica
 
 
 @login_required
-def cohort_certificates(request: HttpRequest, cohort_id: int) -> HttpResponse:
+def cohort_certificates(request: AuthenticatedRequest, cohort_id: int) -> HttpResponse:
     cohort = or_404(cohort_for(user=request.user, cohort_id=cohort_id))
     mode_form = IssueModeForm(request.POST or None, initial={"mode": services.cohort_issue_mode(cohort=cohort)})
     if request.method == "POST" and mode_form.is_valid():
@@ -200,7 +200,7 @@ def cohort_certificates(request: HttpRequest, cohort_id: int) -> HttpResponse:
     return _cohort_page(request, cohort, mode_form=mode_form)
 
 
-def _cohort_page(request: HttpRequest, cohort, *, mode_form=None, official_form=None, status: int = 200):
+def _cohort_page(request: AuthenticatedRequest, cohort, *, mode_form=None, official_form=None, status: int = 200):
     own, province = selectors.signing_officials_of_cohort(cohort=cohort)
     if official_form is None:
         initial = {"name": own.name, "nip": own.nip, "position": own.position} if own else {}
@@ -219,7 +219,7 @@ def _cohort_page(request: HttpRequest, cohort, *, mode_form=None, official_form=
 
 @login_required
 @require_POST
-def cohort_official(request: HttpRequest, cohort_id: int) -> HttpResponse:
+def cohort_official(request: AuthenticatedRequest, cohort_id: int) -> HttpResponse:
     """Set the cohort's own signing official (it overrides the province's), or remove it."""
     cohort = or_404(cohort_for(user=request.user, cohort_id=cohort_id))
     if "clear" in request.POST:
@@ -240,7 +240,7 @@ def cohort_official(request: HttpRequest, cohort_id: int) -> HttpResponse:
 
 
 @login_required
-def issue_status(request: HttpRequest, cohort_id: int) -> HttpResponse:
+def issue_status(request: AuthenticatedRequest, cohort_id: int) -> HttpResponse:
     cohort = or_404(cohort_for(user=request.user, cohort_id=cohort_id))
     return render(
         request, "certificates/_progress.html", {"cohort": cohort, "progress": services.issue_progress(cohort=cohort)}
@@ -249,7 +249,7 @@ def issue_status(request: HttpRequest, cohort_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def issue_all(request: HttpRequest, cohort_id: int) -> HttpResponse:
+def issue_all(request: AuthenticatedRequest, cohort_id: int) -> HttpResponse:
     cohort = or_404(cohort_for(user=request.user, cohort_id=cohort_id))
     if services.certificates_issue_request(cohort=cohort, actor=request.user):
         messages.success(request, _("The certificates are being issued."))
@@ -271,6 +271,9 @@ class _Sink:
     def flush(self) -> None:
         pass
 
+    def close(self) -> None:  # zipfile's writable protocol; the sink holds nothing to release
+        pass
+
     def take(self) -> bytes:
         data, self.parts = b"".join(self.parts), []
         return data
@@ -289,7 +292,7 @@ def _zip_stream(certificates: list[Certificate]):
 
 
 @login_required
-def cohort_zip(request: HttpRequest, cohort_id: int) -> StreamingHttpResponse:
+def cohort_zip(request: AuthenticatedRequest, cohort_id: int) -> StreamingHttpResponse:
     """Every valid, rendered PDF of the cohort as one ZIP, streamed as it is built."""
     cohort = or_404(cohort_for(user=request.user, cohort_id=cohort_id))
     certificates = list(selectors.cohort_certificates(cohort_id=cohort.pk)
@@ -300,7 +303,7 @@ def cohort_zip(request: HttpRequest, cohort_id: int) -> StreamingHttpResponse:
 
 
 @login_required
-def organiser_pdf(request: HttpRequest, certificate_id: int) -> FileResponse:
+def organiser_pdf(request: AuthenticatedRequest, certificate_id: int) -> FileResponse:
     certificate = _managed_certificate(request, certificate_id)
     if not certificate.is_rendered:
         raise Http404
@@ -309,7 +312,7 @@ def organiser_pdf(request: HttpRequest, certificate_id: int) -> FileResponse:
 
 @login_required
 @require_POST
-def revoke(request: HttpRequest, certificate_id: int) -> HttpResponse:
+def revoke(request: AuthenticatedRequest, certificate_id: int) -> HttpResponse:
     certificate = _managed_certificate(request, certificate_id)
     form = RevokeForm(request.POST)
     if form.is_valid():
@@ -319,13 +322,13 @@ def revoke(request: HttpRequest, certificate_id: int) -> HttpResponse:
         except Refusal as refusal:
             messages.error(request, refusal.message)
     else:
-        messages.error(request, form.errors["reason"][0])
+        messages.error(request, str(form.errors["reason"][0]))  # ErrorList[i] is the message
     return redirect("certificates:cohort", cohort_id=certificate.cohort_id)
 
 
 @login_required
 @require_POST
-def reissue(request: HttpRequest, certificate_id: int) -> HttpResponse:
+def reissue(request: AuthenticatedRequest, certificate_id: int) -> HttpResponse:
     certificate = _managed_certificate(request, certificate_id)
     form = ReissueForm(request.POST)
     if form.is_valid():
@@ -341,7 +344,7 @@ def reissue(request: HttpRequest, certificate_id: int) -> HttpResponse:
 
 
 @login_required
-def officials(request: HttpRequest) -> HttpResponse:
+def officials(request: AuthenticatedRequest) -> HttpResponse:
     """The signing official of each province the user manages (a cohort's own is set on its page)."""
     provinces = list(provinces_managed_by(request.user))
     if not provinces:

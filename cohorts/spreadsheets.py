@@ -21,7 +21,7 @@ import io
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from xml.etree.ElementTree import ParseError
 from xml.parsers import expat
@@ -149,7 +149,7 @@ def _cell(value: object) -> str:
     return str(value).strip()
 
 
-def _rows(table: Iterator[list[object]]) -> Iterator[Row]:
+def _rows(table: Iterator[Sequence[object]]) -> Iterator[Row]:
     header = next(table, None)
     if header is None:
         raise SpreadsheetError(_("The file is empty."))

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -19,6 +21,9 @@ from . import exports, selectors, services
 from .forms import CohortForm, ParticipantFilterForm, ParticipantForm, UploadForm
 from .models import Upload, UploadRow
 from .spreadsheets import size_refusal
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @login_required
@@ -122,8 +127,8 @@ def upload_create(request: AuthenticatedRequest, cohort_id: int) -> HttpResponse
 
 # What each outcome means on the page: before confirming, what will happen to the row; once
 # applied, what did (the apply checks every row again, so a row may end differently).
-_PREVIEW_LABELS = dict(UploadRow.Outcome.choices)
-_APPLIED_LABELS = {
+_PREVIEW_LABELS: dict[str, StrOrPromise] = dict(UploadRow.Outcome.choices)
+_APPLIED_LABELS: dict[str, StrOrPromise] = {
     UploadRow.Outcome.NEW: _lazy("Enrolled, new account"),
     UploadRow.Outcome.LINKED: _lazy("Enrolled, existing account"),
     UploadRow.Outcome.ALREADY: _lazy("Already in this cohort, unchanged"),
@@ -142,10 +147,9 @@ def _upload_context(request: HttpRequest, upload: Upload) -> dict:
     shown = upload.state in (Upload.State.READY, Upload.State.APPLIED)
     page = Paginator(rows, 100).get_page(request.GET.get("page")) if shown else None
     labels = _APPLIED_LABELS if upload.state == Upload.State.APPLIED else _PREVIEW_LABELS
-    for row in page or ():
-        row.label = labels[row.outcome]
+    shown_rows = [(row, labels[row.outcome]) for row in page or ()]
     outcomes = [(value, labels[value], (upload.counts or {}).get(value, 0)) for value in UploadRow.Outcome.values]
-    return {"upload": upload, "cohort": upload.cohort, "page": page, "show": show, "outcomes": outcomes,
+    return {"upload": upload, "cohort": upload.cohort, "page": page, "rows": shown_rows, "show": show, "outcomes": outcomes,
             "percent": min(percent, 100)}  # fmt: skip
 
 

@@ -110,7 +110,7 @@ class Lesson(models.Model):
         return self.title
 
 
-class EnrolmentQuerySet(models.QuerySet):
+class EnrolmentQuerySet(models.QuerySet["Enrolment"]):
     def active(self) -> EnrolmentQuerySet:
         """Enrolments that give access: not removed from their cohort."""
         return self.filter(removed_at__isnull=True)

@@ -36,7 +36,9 @@ class LabelledTabularInline(admin.TabularInline):
     def get_formset(self, request: HttpRequest, obj: object = None, **kwargs: Any):
         formset = super().get_formset(request, obj, **kwargs)
 
-        class Labelled(formset):
+        # A subclass of the formset class Django has just built (the inline may name its own base,
+        # as quizzes' OptionInline does): mypy cannot check a class whose base is a value.
+        class Labelled(formset):  # type: ignore[misc,valid-type]
             def add_fields(self, form, index) -> None:
                 super().add_fields(form, index)
                 for field in form.fields.values():
@@ -146,14 +148,16 @@ class ProvinceMoveAdmin(admin.ModelAdmin):
     search_fields = ("user__email", "user__full_name", "user__nip")
     raw_id_fields = ("user",)  # a labelled field; the autocomplete widget has no accessible name
 
-    def get_form(self, request: HttpRequest, obj: ProvinceMove | None = None, change: bool = False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
+    def get_form(self, request: HttpRequest, obj: ProvinceMove | None = None, change: bool = False, **kwargs: Any):
+        actor = cast(User, request.user)  # the admin is signed in
 
-        class WithActor(form):
-            def __init__(self, *args: Any, **inner: object) -> None:
-                super().__init__(*args, actor=request.user, **inner)
+        class WithActor(ProvinceMoveForm):
+            def __init__(self, *args: Any, **inner: Any) -> None:
+                super().__init__(*args, actor=actor, **inner)
 
-        return WithActor
+        # Django's documented way to choose the form per request: the admin builds its form from this one.
+        kwargs["form"] = WithActor
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fields(self, request: HttpRequest, obj: ProvinceMove | None = None) -> tuple[str, ...]:
         if obj is None:

@@ -13,6 +13,7 @@ import logging
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 from celery import Celery, Task
 from celery.exceptions import Ignore
@@ -115,8 +116,9 @@ class BoundedDeliveryTask(Task):
             self.give_up(*args, **kwargs)
             raise Ignore
 
-    def give_up(self, *args: object, **kwargs: object) -> None:
-        """Record that the task will not run again (called with the task's arguments)."""
+    def give_up(self, *args: Any, **kwargs: Any) -> None:
+        """Record that the task will not run again (called with the task's arguments, so a
+        subclass names them as its task does: ``*args: Any`` lets mypy accept any signature)."""
 
 
 def _count_delivery(task_id: str) -> int:

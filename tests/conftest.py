@@ -3,6 +3,7 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
+from typing import NoReturn
 
 import pytest
 from django.apps import apps as django_apps
@@ -15,7 +16,7 @@ from .factories import UserFactory
 IN_CI = os.environ.get("CI") == "true"
 
 
-def service_missing(reason: str) -> None:
+def service_missing(reason: str) -> NoReturn:
     """Skip with the reason printed, except under CI, where a missing service fails the run."""
     if IN_CI:
         pytest.fail(f"CI requires it: {reason}")

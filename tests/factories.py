@@ -13,6 +13,16 @@ from quizzes.models import Quiz
 PASSWORD = "kata-sandi-uji-123"
 
 
+def _verified(user: User, create: bool, extracted: bool | None, **kwargs: object) -> None:
+    """UserFactory's ``verified``: saves the user (with its password) and, unless
+    ``verified=False``, gives them a verified primary email address as allauth keeps it."""
+    user.save()
+    if create:  # counted as the services count every account they make
+        registrations_count(changes={(user.province_id, user.employee_kind): 1})
+    if create and extracted is not False:
+        EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
+
+
 class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
@@ -26,13 +36,7 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
     province = factory.LazyFunction(lambda: Province.objects.get(code="32"))
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
-    @factory.post_generation
-    def verified(self, create: bool, extracted: bool | None, **kwargs: object) -> None:
-        self.save()
-        if create:  # counted as the services count every account they make
-            registrations_count(changes={(self.province_id, self.employee_kind): 1})
-        if create and extracted is not False:
-            EmailAddress.objects.create(user=self, email=self.email, primary=True, verified=True)
+    verified = factory.PostGeneration(_verified)
 
 
 class CourseFactory(factory.django.DjangoModelFactory[Course]):

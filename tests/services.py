@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -87,7 +88,7 @@ class WorkerProcess:
 
 
 @contextmanager
-def running_worker(**kwargs: object) -> Iterator[WorkerProcess]:
+def running_worker(**kwargs: Any) -> Iterator[WorkerProcess]:
     worker = WorkerProcess(**kwargs)
     try:
         worker.wait_ready()
@@ -129,8 +130,9 @@ class RedisServer:
 def _reset_broker_pools() -> None:
     # Only drop the app's references: kombu keeps one pool per broker URL for the whole process,
     # and closing the default one would leave it closed when the app returns to it.
-    app._pool = None
-    app.amqp._producer_pool = None
+    # Private attributes, which celery-types does not declare.
+    app._pool = None  # type: ignore[attr-defined]
+    app.amqp._producer_pool = None  # type: ignore[attr-defined]
 
 
 @contextmanager
@@ -143,12 +145,12 @@ def broker(url: str) -> Iterator[None]:
     # The worker reads the same key prefix from the environment (bin/test sets one per checkout).
     options = {**settings.REDIS_BROKER_FAIL_FAST_OPTIONS, "visibility_timeout": 3600,
                "global_keyprefix": os.environ.get("CELERY_BROKER_KEY_PREFIX", "")}  # fmt: skip
-    app.conf.broker_url, app.conf.broker_transport_options = url, options
+    app.conf.update(broker_url=url, broker_transport_options=options)
     try:
         yield
     finally:
         _reset_broker_pools()
-        app.conf.broker_url, app.conf.broker_transport_options = saved
+        app.conf.update(broker_url=saved[0], broker_transport_options=saved[1])
 
 
 def wait_until(predicate, *, timeout: float, message: str, every: float = 0.1) -> None:

@@ -31,7 +31,7 @@ def _signing_keys() -> None:
 def test_complete_a_course_download_the_certificate_and_verify_it_from_its_qr_code(page, browser, live_server) -> None:
     course = course_with_lessons(2, slug="aman-digital", title="Aman Digital")
     quiz = quiz_with_questions(course, count=3)
-    learner = UserFactory(email="aini@jabarprov.go.id", full_name=NAME)
+    learner = UserFactory.create(email="aini@jabarprov.go.id", full_name=NAME)
     app.control.purge()
 
     # The worker grades the quiz, issues the certificate on completion and renders and signs its

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -40,8 +41,8 @@ def course(db) -> Course:
     return course_with_lessons(6, slug="netralitas", title="Netralitas ASN", enrolment="closed")  # 90 min: 2 JP
 
 
-def make_cohort(organiser, province, course, **kwargs) -> Cohort:
-    values = {"name": "Angkatan I", "year": 2026, "start_date": dt.date(2026, 3, 1),
+def make_cohort(organiser, province, course, **kwargs: Any) -> Cohort:
+    values: dict[str, Any] = {"name": "Angkatan I", "year": 2026, "start_date": dt.date(2026, 3, 1),
               "end_date": dt.date(2026, 12, 31), "capacity": 5000, "status": Cohort.Status.OPEN} | kwargs  # fmt: skip
     return cohort_services.cohort_create(organiser=organiser, province=province, course=course, **values)
 

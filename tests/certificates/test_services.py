@@ -209,7 +209,7 @@ def test_rendering_costs_the_same_statements_for_few_and_many(cohort_jabar, monk
 
 
 def test_the_progress_bar_counts_pdfs_ready_not_numbers_assigned(cohort_jabar, organiser_jabar, monkeypatch):
-    rendering = []
+    rendering: list[int] = []
     monkeypatch.setattr(services, "_enqueue_render", rendering.extend)  # the PDFs wait in the queue
     participants(cohort_jabar, 3)
     assert services.certificates_issue_request(cohort=cohort_jabar, actor=organiser_jabar)

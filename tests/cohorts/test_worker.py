@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import shlex
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -27,6 +29,7 @@ from .hostile_files import HOSTILE
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
+Response = TypeVar("Response")
 HOOKS = ("--include", "tests.cohorts.worker_hooks")
 
 
@@ -152,7 +155,7 @@ def test_with_redis_stopped_requests_answer_and_the_work_is_done_once_it_is_back
     redis.start()
     answered_in: dict[str, float] = {}
 
-    def timed(name: str, request) -> object:
+    def timed(name: str, request: Callable[[], Response]) -> Response:
         started = time.monotonic()
         response = request()
         answered_in[name] = time.monotonic() - started

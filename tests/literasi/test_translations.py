@@ -4,6 +4,7 @@ has no Indonesian translation, and every field label and admin column comes from
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Container
 
 import pytest
 from django.apps import apps
@@ -24,16 +25,22 @@ OUR_APPS = ("literasi", "courses", "quizzes", "cohorts")
 LOOKUPS = ("gettext", "ngettext", "pgettext", "npgettext")
 
 
+def catalogue_of(language: str) -> Container[object]:
+    """The messages ``language``'s translation holds (ours, Django's, allauth's merged): the
+    lookup gettext itself makes. ``_catalog`` is private to gettext, so typeshed leaves it out."""
+    return trans_real.translation(language)._catalog  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def untranslated(monkeypatch) -> set[str]:
     """Every message looked up while Indonesian is active that no catalogue (ours, Django's,
     allauth's) translates. The lookup functions are wrapped where django.utils.translation
     keeps them, so template tags, lazy strings and code all pass through."""
     missing: set[str] = set()
-    catalogue = trans_real.translation("id")
+    catalogue = catalogue_of("id")
 
-    def known(message: str) -> bool:
-        return message in catalogue._catalog  # the lookup gettext itself makes
+    def known(message: str | tuple[str, int]) -> bool:  # ngettext's entries are (message, n)
+        return message in catalogue
 
     def wrap(name: str):
         original = getattr(trans_real, name)
@@ -50,7 +57,8 @@ def untranslated(monkeypatch) -> set[str]:
         return lookup
 
     for name in LOOKUPS:
-        monkeypatch.setattr(translation._trans, name, wrap(name), raising=False)
+        # Where django.utils.translation keeps the functions it hands out (its private _trans).
+        monkeypatch.setattr(f"django.utils.translation._trans.{name}", wrap(name), raising=False)
     return missing
 
 
@@ -129,6 +137,6 @@ def test_every_field_of_our_models_has_a_translated_name() -> None:
                 shown = str(field.verbose_name)
             with translation.override("en"):
                 english = str(field.verbose_name)
-            if shown == english and english not in trans_real.translation("id")._catalog:
+            if shown == english and english not in catalogue_of("id"):
                 unnamed.append(f"{model._meta.label}.{field.name} ({english!r} has no translation)")
     assert unnamed == []

@@ -42,7 +42,9 @@ def right_answers(attempt: Attempt, *, wrong: int = 0) -> dict[str, list[int]]:
 def form_data(attempt: Attempt, answers: dict[str, list[int]], action: str = "submit") -> dict:
     """The POST a browser sends: each chosen option by its position in this attempt's order."""
     order = {str(item["q"]): item["o"] for item in attempt.layout}
-    data = {f"q_{q}": [order[q].index(option) for option in options] for q, options in answers.items()}
+    data: dict[str, object] = {
+        f"q_{q}": [order[q].index(option) for option in options] for q, options in answers.items()
+    }
     data["action"] = action
     return data
 

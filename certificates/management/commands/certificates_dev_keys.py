@@ -26,12 +26,12 @@ def create_dev_keys(*, force: bool = False) -> list[Path]:
     plain = serialization.NoEncryption()
     vc_path = Path(settings.CERTIFICATES_VC_KEY)
     if force or not vc_path.exists():
-        key = ed25519.Ed25519PrivateKey.generate()
-        _write(vc_path, key.private_bytes(pem, serialization.PrivateFormat.PKCS8, plain))
+        vc_key = ed25519.Ed25519PrivateKey.generate()
+        _write(vc_path, vc_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, plain))
         written.append(vc_path)
     key_path, cert_path = Path(settings.CERTIFICATES_PADES_KEY), Path(settings.CERTIFICATES_PADES_CERT)
     if force or not (key_path.exists() and cert_path.exists()):
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pades_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         name = x509.Name([
             x509.NameAttribute(NameOID.COUNTRY_NAME, "ID"),
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Literasi (development only)"),
@@ -39,16 +39,16 @@ def create_dev_keys(*, force: bool = False) -> list[Path]:
         ])  # fmt: skip
         now = dt.datetime.now(dt.UTC)
         cert = (
-            x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(pades_key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
             .not_valid_after(now + dt.timedelta(days=3650))
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
             .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
                                          data_encipherment=False, key_agreement=False, key_cert_sign=True,
                                          crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-            .sign(key, hashes.SHA256())
+            .sign(pades_key, hashes.SHA256())
         )  # fmt: skip
-        _write(key_path, key.private_bytes(pem, serialization.PrivateFormat.PKCS8, plain))
+        _write(key_path, pades_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, plain))
         _write(cert_path, cert.public_bytes(pem))
         written += [key_path, cert_path]
     return written
