@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.db.models import Count, Max, Q
@@ -101,7 +101,7 @@ def signing_official_set(
 
         try:
             nip = validate_nip(nip)
-        except Exception as error:  # ValidationError: its message names the rule
+        except ValidationError as error:  # its message names the rule
             raise Refusal(str(error.messages[0])) from error
     with transaction.atomic():
         official, _created = SigningOfficial.objects.update_or_create(
@@ -245,6 +245,7 @@ def _issue_locked(*, cohort: Cohort, enrolments: list[Enrolment], actor_id: int 
     now = timezone.now()
     certificates = []
     for offset, enrolment in enumerate(todo, start=1):
+        assert enrolment.completed_at is not None  # todo holds completed enrolments only
         certificates.append(Certificate(
             number=certificate_number(province_code=cohort.province_id, year=cohort.year, course_id=cohort.course_id,
                                       cohort_sequence=cohort.sequence, sequence=last + offset),

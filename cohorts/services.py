@@ -153,6 +153,12 @@ class CheckedRow:
     nip: str = ""
     email: str = ""
 
+    @property
+    def account_id(self) -> int:
+        """``user_id`` of a row that has its account (linked, or NEW once the account is made)."""
+        assert self.user_id is not None, "the row has no account yet"
+        return self.user_id
+
 
 @dataclass(frozen=True)
 class _Account:
@@ -250,7 +256,7 @@ def rows_check(*, cohort: Cohort, rows: list[Row], progress: Callable[[int], Non
                 result.outcome, result.message = UploadRow.Outcome.ERROR, _("The cohort is closed.")
     valid = [o for o in outcomes if o.outcome != UploadRow.Outcome.ERROR]
     accounts: dict[str, _Account] = {}
-    nips_in_use: set[str] = set()
+    nips_in_use: set[str | None] = set()
     done = len(outcomes) - len(valid)
     for chunk in _chunks(valid, CHUNK):
         accounts.update(_accounts_by_email([o.email for o in chunk]))
@@ -258,7 +264,7 @@ def rows_check(*, cohort: Cohort, rows: list[Row], progress: Callable[[int], Non
         done += len(chunk)
         if progress is not None:
             progress(done)
-    enrolments = {}
+    enrolments: dict[int, Enrolment] = {}
     for chunk in _chunks([a.pk for a in accounts.values()], CHUNK):
         for enrolment in Enrolment.objects.filter(course_id=cohort.course_id, user_id__in=chunk).select_related(
             "cohort"
@@ -286,18 +292,18 @@ def rows_check(*, cohort: Cohort, rows: list[Row], progress: Callable[[int], Non
             if refusal := _refusal_for_existing(account, result.nip, cohort):
                 result.outcome, result.message = UploadRow.Outcome.ERROR, refusal
                 continue
-            enrolment = enrolments.get(account.pk)
-            result.enrolment_id = enrolment.pk if enrolment is not None else None
-            if enrolment is not None and enrolment.removed_at is None:
-                if enrolment.cohort_id == cohort.pk:
+            existing = enrolments.get(account.pk)
+            result.enrolment_id = existing.pk if existing is not None else None
+            if existing is not None and existing.removed_at is None:
+                if existing.cohort_id == cohort.pk:
                     result.outcome = UploadRow.Outcome.ALREADY
                     continue
-                if enrolment.cohort_id is not None:
+                if existing.cohort is not None:  # read with select_related: no query
                     result.outcome = UploadRow.Outcome.ERROR
                     result.message = _("Already a participant of another cohort of this course.")
-                    if enrolment.cohort.province_id == cohort.province_id:
+                    if existing.cohort.province_id == cohort.province_id:
                         result.message = _("Already a participant of another cohort of this course (%(cohort)s).") % {
-                            "cohort": enrolment.cohort.name
+                            "cohort": existing.cohort.name
                         }
                     continue
             result.outcome = UploadRow.Outcome.LINKED
@@ -327,7 +333,9 @@ def upload_create(*, cohort: Cohort, uploaded_by: User, file: UploadedFile) -> U
     still succeeds and the upload waits for the scheduler's sweep (``uploads_sweep``).
     """
     _require_manager(uploaded_by, cohort.province_id)
-    upload = Upload.objects.create(cohort=cohort, uploaded_by=uploaded_by, file=file, original_name=file.name[:255])
+    upload = Upload.objects.create(
+        cohort=cohort, uploaded_by=uploaded_by, file=file, original_name=(file.name or "")[:255]
+    )
     transaction.on_commit(lambda: upload_enqueue(upload_id=upload.pk))
     return upload
 
@@ -602,7 +610,7 @@ def _enrol(*, cohort: Cohort, outcomes: list[CheckedRow], actor_id: int, upload:
         Enrolment.objects.filter(pk__in=chunk).update(cohort=cohort, removed_at=None, province_id=cohort.province_id)
     created = Enrolment.objects.bulk_create(
         (
-            Enrolment(user_id=o.user_id, course_id=cohort.course_id, cohort=cohort, province_id=cohort.province_id,
+            Enrolment(user_id=o.account_id, course_id=cohort.course_id, cohort=cohort, province_id=cohort.province_id,
                       enrolled_at=now, origin=Origin.COHORT)
             for o in new + [o for o in linked if o.enrolment_id is None]
         ),
@@ -611,7 +619,7 @@ def _enrol(*, cohort: Cohort, outcomes: list[CheckedRow], actor_id: int, upload:
     progress_summary.record_enrolments(enrolment_ids=attach + [e.pk for e in created])
     CohortEvent.objects.bulk_create(
         (
-            CohortEvent(cohort=cohort, action=CohortEvent.Action.ENROLLED, learner_id=o.user_id, actor_id=actor_id,
+            CohortEvent(cohort=cohort, action=CohortEvent.Action.ENROLLED, learner_id=o.account_id, actor_id=actor_id,
                         upload=upload, at=now)
             for o in new + linked
         ),
@@ -620,7 +628,7 @@ def _enrol(*, cohort: Cohort, outcomes: list[CheckedRow], actor_id: int, upload:
     invitations = [
         Invitation(cohort=cohort, user_id=u.pk, kind=Invitation.Kind.INVITATION, created_at=now) for u in users
     ]
-    invitations += [Invitation(cohort=cohort, user_id=o.user_id, kind=Invitation.Kind.ENROLLED, created_at=now)
+    invitations += [Invitation(cohort=cohort, user_id=o.account_id, kind=Invitation.Kind.ENROLLED, created_at=now)
                     for o in linked]  # fmt: skip
     if invitations:
         Invitation.objects.bulk_create(invitations, batch_size=CHUNK)

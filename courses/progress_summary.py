@@ -18,6 +18,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any, cast
 
 from django.db import connection, transaction
 from django.db.models import Max, Q
@@ -159,16 +160,16 @@ def _move(
             if tally is None:
                 new_tallies.append(ProgressTally(enrolment_id=fact["pk"], **values))
             else:
-                for name, value in values.items():
-                    setattr(tally, name, value)
+                for name, field_value in values.items():
+                    setattr(tally, name, field_value)
                 changed_tallies.append(tally)
         for key in sorted(set(deltas) | set(activity)):  # a fixed order: concurrent events never deadlock
             _add(key, deltas.get(key, [0] * len(STAGES)), activity.get(key))
         for key in sorted(left):
             _reread_last_activity(key)
         _add_jp(jp_years)
-        for key, delta in sorted(weeks.items()):
-            _add_week(key, delta)
+        for week, delta in sorted(weeks.items()):
+            _add_week(week, delta)
         if new_tallies:
             ProgressTally.objects.bulk_create(new_tallies)
         if len(changed_tallies) == 1:  # the usual case: a plain UPDATE costs less than bulk_update's CASE
@@ -200,7 +201,7 @@ def _upsert(model, key: Mapping[str, object], increments: Mapping[str, int], lat
     latest = latest or {}
     table = connection.ops.quote_name(model._meta.db_table)
     columns = [*key, *increments, *latest]
-    params = [*key.values(), *increments.values(),
+    params: list[Any] = [*key.values(), *increments.values(),
               *(connection.ops.adapt_datetimefield_value(v) for v in latest.values())]  # fmt: skip
     updates = [f"{c} = {table}.{c} + excluded.{c}" for c in increments]
     updates += [f"{c} = CASE WHEN {table}.{c} IS NULL OR excluded.{c} > {table}.{c} THEN excluded.{c} "
@@ -343,10 +344,9 @@ def summary_from(facts: Iterable[EnrolmentFacts]) -> dict[Key, dict[str, object]
             continue
         row = rows.setdefault(c.key, dict.fromkeys(STAGES, 0) | {"last_activity_at": None})
         for name, value in zip(STAGES, c.vector(), strict=True):
-            row[name] += value
-        if fact.last_activity_at and (
-            row["last_activity_at"] is None or fact.last_activity_at > row["last_activity_at"]
-        ):
+            row[name] = cast(int, row[name]) + value
+        latest = cast("dt.datetime | None", row["last_activity_at"])
+        if fact.last_activity_at and (latest is None or fact.last_activity_at > latest):
             row["last_activity_at"] = fact.last_activity_at
     return rows
 

@@ -15,6 +15,7 @@ class Province(models.Model):
 
     code = models.CharField(_("Kemendagri code"), max_length=2, primary_key=True)
     name = models.CharField(_("name"), max_length=100, unique=True)
+    learner_count: int  # not a column: set by literasi.selectors.provinces_with_registered
 
     class Meta:
         ordering = ["code"]

@@ -118,20 +118,20 @@ def _active_cohorts(filters: Filters) -> QuerySet[Cohort]:
 def province_table(*, provinces: QuerySet[Province], filters: Filters) -> tuple[list[Row], Row]:
     """One row per province of ``provinces`` (all of them, even with nothing to count), and the
     total. Four queries."""
-    provinces = list(provinces.order_by("code"))
-    codes = [p.code for p in provinces]
+    ordered = list(provinces.order_by("code"))
+    codes = [p.code for p in ordered]
     sums = _sums(ProgressSummary.objects.filter(filters.summary_q(), province_code__in=codes), "province_code")
-    registered = RegistrationCount.objects.filter(province_code__in=codes)
+    counts = RegistrationCount.objects.filter(province_code__in=codes)
     if filters.kind is not None:
-        registered = registered.filter(employee_kind=filters.kind)
-    registered = dict(registered.values_list("province_code").annotate(n=Sum("count")))
+        counts = counts.filter(employee_kind=filters.kind)
+    registered = dict(counts.values_list("province_code").annotate(n=Sum("count")))
     cohorts = {} if filters.mode == SELF_PACED else dict(
         _active_cohorts(filters).filter(province_id__in=codes).values_list("province_id").annotate(n=Count("pk"))
     )  # fmt: skip
     rows = [
         _fill(Row(key=p.code, name=p.name, registered=registered.get(p.code, 0), active_cohorts=cohorts.get(p.code, 0)),
               sums.get(p.code))
-        for p in provinces
+        for p in ordered
     ]  # fmt: skip
     total = Row(key="", name="", registered=0, active_cohorts=0)
     for row in rows:
@@ -171,7 +171,14 @@ def funnel_per_course(*, provinces: QuerySet[Province], filters: Filters) -> lis
     rows = (
         ProgressSummary.objects.filter(filters.summary_q(), province_code__in=provinces.values("code"))
         .values("course_id", "course__title", "course__order")
-        .annotate(**{name: Sum(name) for name in COUNTS})
+        .annotate(
+            enrolled=Sum("enrolled"),
+            started=Sum("started"),
+            passed=Sum("passed"),
+            completed=Sum("completed"),
+            certificates=Sum("certificates"),
+            jp=Sum("jp"),
+        )
         .order_by("course__order", "course__title")
     )
     return [
@@ -217,8 +224,8 @@ def jp_per_province(*, provinces: QuerySet[Province], year: int) -> list[dict]:
     from courses.models import JpYear
     from literasi.models import EmployeeKind
 
-    provinces = list(provinces.order_by("code"))
-    codes = [p.code for p in provinces]
+    ordered = list(provinces.order_by("code"))
+    codes = [p.code for p in ordered]
     registered = dict(
         RegistrationCount.objects.filter(province_code__in=codes, employee_kind=EmployeeKind.PNS).values_list(
             "province_code", "count"
@@ -232,7 +239,7 @@ def jp_per_province(*, provinces: QuerySet[Province], year: int) -> list[dict]:
     return [
         {"province": p, "registered": registered.get(p.code, 0), "reached": reached.get(p.code, 0),
          "under": max(registered.get(p.code, 0) - reached.get(p.code, 0), 0)}
-        for p in provinces
+        for p in ordered
     ]  # fmt: skip
 
 

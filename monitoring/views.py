@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courses.models import Course
+from literasi.http import AuthenticatedRequest
 from literasi.models import EmployeeKind, Province
 from literasi.roles import roles_of
 from literasi.selectors import provinces_managed_by
@@ -38,7 +39,7 @@ def agency_columns() -> list[tuple[str, str]]:
     return [("name", _("Agency (instansi)")), *_count_columns(), ("last_activity_at", _("Last activity"))]
 
 
-def _staff_provinces(request: HttpRequest):
+def _staff_provinces(request: AuthenticatedRequest):
     if not roles_of(request.user).is_staff_role:
         raise Http404
     return provinces_managed_by(request.user)
@@ -108,7 +109,7 @@ def _charts(*, provinces, filters: Filters, funnel: list[dict], rows=None, every
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     """Pemantauan: completion per province (national admins: all 38; organisers: their own)."""
     provinces = _staff_provinces(request)
     if (
@@ -131,7 +132,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def province(request: HttpRequest, code: str) -> HttpResponse:
+def province(request: AuthenticatedRequest, code: str) -> HttpResponse:
     """One province: its cohorts (each leading to its participants) and its agencies."""
     province = _staff_provinces(request).filter(code=code).first()
     if province is None:
@@ -157,7 +158,7 @@ def _when(value) -> str:
 
 
 @login_required
-def export_provinces(request: HttpRequest, fmt: str) -> HttpResponse:
+def export_provinces(request: AuthenticatedRequest, fmt: str) -> HttpResponse:
     """The province table as shown (filters and order), CSV or XLSX."""
     if fmt not in ("csv", "xlsx"):
         raise Http404
@@ -195,7 +196,7 @@ def siasn_rows(records):
 
 
 @login_required
-def export_siasn(request: HttpRequest, fmt: str) -> HttpResponse:
+def export_siasn(request: AuthenticatedRequest, fmt: str) -> HttpResponse:
     """Training records for SIASN: one row per valid certificate of the provinces managed
     (``provinsi`` narrows to one; a province not managed is a 404), with the page's filters."""
     if fmt not in ("csv", "xlsx"):
@@ -223,7 +224,7 @@ def _jp_year(request: HttpRequest, notes: list[str]) -> int:
 
 
 @login_required
-def jp_overview(request: HttpRequest) -> HttpResponse:
+def jp_overview(request: AuthenticatedRequest) -> HttpResponse:
     """How many PNS of each province reached the 20 JP of the year here, and per agency of a
     province (``provinsi``; an organiser of one province sees theirs)."""
     provinces = _staff_provinces(request)
@@ -251,7 +252,7 @@ def jp_overview(request: HttpRequest) -> HttpResponse:
     })  # fmt: skip
 
 
-def _learner_lookup(request: HttpRequest, lookup: str):
+def _learner_lookup(request: AuthenticatedRequest, lookup: str):
     from literasi.models import User
     from literasi.nip import normalise_nip
 
@@ -263,7 +264,7 @@ def _learner_lookup(request: HttpRequest, lookup: str):
 
 
 @login_required
-def jp_ledger(request: HttpRequest, user_id: int) -> HttpResponse:
+def jp_ledger(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     """One learner's JP ledger for a year; a learner outside the provinces managed is a 404."""
     from literasi.models import User
 

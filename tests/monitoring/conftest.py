@@ -35,9 +35,11 @@ def programme(national_admin, jabar, bali):
         complete(enrolments[email])
     for email in ("jabar0@contoh.go.id", "jabar1@contoh.go.id"):
         certificate_services.certificate_issue_for_enrolment(enrolment=enrolments[email], actor=national_admin)
-    self_paced = UserFactory(email="mandiri@contoh.go.id", province=jabar, employee_kind="pppk")
+    self_paced = UserFactory.create(email="mandiri@contoh.go.id", province=jabar, employee_kind="pppk")
     enrolment = course_services.enrolment_create(user=self_paced, course=course)
-    course_services.lesson_visit(enrolment=enrolment, lesson_id=course.lessons.first().pk)
-    hoaks = UserFactory(email="hoaks@contoh.go.id", province=bali, instansi="Pemerintah Kabupaten Badung")
+    lesson = course.lessons.first()
+    assert lesson is not None
+    course_services.lesson_visit(enrolment=enrolment, lesson_id=lesson.pk)
+    hoaks = UserFactory.create(email="hoaks@contoh.go.id", province=bali, instansi="Pemerintah Kabupaten Badung")
     course_services.enrolment_create(user=hoaks, course=other)
     return {"course": course, "other": other, "cohort_jabar": cohort_jabar, "cohort_bali": cohort_bali}

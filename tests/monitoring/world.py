@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import IntegrityError
@@ -38,7 +39,7 @@ class World:
 
 
 def build_world() -> World:
-    admin = User.objects.filter(is_national_admin=True).first() or UserFactory(
+    admin = User.objects.filter(is_national_admin=True).first() or UserFactory.create(
         email="admin.uji@kominfo.go.id", province_id="31", is_national_admin=True
     )
     open_course = course_with_lessons(2, slug="aman-digital", title="Aman Digital")
@@ -54,7 +55,7 @@ def build_world() -> World:
             start_date=dt.date(2026, 1, 1), end_date=dt.date(2026, 12, 31), capacity=100, status=Cohort.Status.OPEN,
         ))  # fmt: skip
     learners = [
-        UserFactory(email=f"peserta{n}@contoh.go.id", province=jabar if n % 2 else bali, employee_kind=KINDS[n],
+        UserFactory.create(email=f"peserta{n}@contoh.go.id", province=jabar if n % 2 else bali, employee_kind=KINDS[n],
                     instansi=AGENCIES[n])
         for n in range(LEARNERS)
     ]  # fmt: skip
@@ -129,6 +130,7 @@ def regrade(world: World) -> None:
 def flip_key(world: World) -> None:
     """The quiz's answer key is corrected (every option of its first question swaps right and wrong)."""
     question = Quiz.objects.get(course_id=world.course_ids[0]).questions.order_by("order").first()
+    assert question is not None
     for option in question.options.all():
         Option.objects.filter(pk=option.pk).update(is_correct=not option.is_correct)
     quiz_services.quiz_key_changed(quiz=question.quiz)
@@ -189,7 +191,7 @@ def unpublish(world: World, course: int) -> None:
     Course.objects.filter(pk=world.course_ids[course]).update(status=Course.Status.DRAFT)
 
 
-EVENTS = {
+EVENTS: dict[str, Callable[..., None]] = {
     "enrol": enrol, "join": join, "remove": remove, "visit": visit, "finish": finish, "take_quiz": take_quiz,
     "regrade": regrade, "flip_key": flip_key, "move": move, "certify": certify, "revoke": revoke, "reissue": reissue,
     "unpublish": unpublish, "join_new": join_new, "edit_profile": edit_profile,
