@@ -5,11 +5,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-# The site's URLs bring every app's views together (the one module of literasi that imports the
-# apps above it).
-from cohorts.views import organiser_home
-from courses.views import home
-
 from . import views
 
 # The admin login goes through allauth's: the same rate limits and two-factor check as the site.
@@ -18,9 +13,10 @@ admin.site.site_header = f"Literasi {settings.LITERASI_ISSUER_SHORT_NAME}"
 admin.site.site_title = f"Literasi {settings.LITERASI_ISSUER_SHORT_NAME}"
 
 urlpatterns = [
-    path("", home, name="home"),
+    # Every app's URLs are included by name, so literasi imports none of the apps above it.
+    path("", include("courses.site_urls")),
     path("healthz", views.healthz, name="healthz"),
-    path("penyelenggara/", organiser_home, name="organiser_home"),
+    path("penyelenggara/", include("cohorts.site_urls")),
     path("penyelenggara/", include("cohorts.urls")),
     path("pemantauan/", include("monitoring.urls")),
     path("", include("certificates.urls")),

@@ -9,8 +9,6 @@ import pytest
 from django.conf import settings
 
 LAYERS = ["literasi", "courses", "quizzes", "cohorts", "certificates"]
-# The site's URL conf brings every app's views together: it is the one exception.
-COMPOSITION = {Path("literasi/urls.py")}
 
 
 def imported_apps(path: Path) -> set[str]:
@@ -31,6 +29,6 @@ def test_an_app_imports_no_app_above_it(app: str) -> None:
     offending = {
         str(path.relative_to(root)): sorted(imported_apps(path) & above)
         for path in (root / app).rglob("*.py")
-        if path.relative_to(root) not in COMPOSITION and imported_apps(path) & above
+        if imported_apps(path) & above
     }
     assert offending == {}
