@@ -21,7 +21,6 @@ import hashlib
 import multiprocessing
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import PYTHON, ROOT, bench_environment, manage, prepare_database
+from bench.common import bench_environment, manage, prepare_database, start_worker
 from bench.uploads import nip
 
 MEDIA = Path(tempfile.mkdtemp(prefix="literasi-bench-certificates-"))
@@ -43,15 +42,6 @@ if ENV.get("REDIS_URL", "").endswith("/12"):
 ENV.update({"MEDIA_ROOT": str(MEDIA), "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"})
 os.environ.update(ENV)
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-
-
-def start_worker(processes: int) -> subprocess.Popen:
-    return subprocess.Popen(
-        [PYTHON, "-m", "celery", "--app", "literasi", "worker", "--queues", "batch", "--concurrency",
-         str(processes), "--pool", "prefork", "--without-gossip", "--without-mingle", "--loglevel", "WARNING",
-         "--hostname", f"bench-certificates-{os.getpid()}@localhost"],
-        cwd=ROOT, env=ENV, start_new_session=True,
-    )  # fmt: skip
 
 
 def _bare_one(item: tuple[str, dict, dict, str, dt.datetime]) -> int:
@@ -127,7 +117,7 @@ def main() -> None:
         return broker.llen("batch") == 0 and broker.hlen("unacked") == 0
 
     app.control.purge()
-    worker = start_worker(args.processes)
+    worker = start_worker(ENV, queue="batch", processes=args.processes, name="bench-certificates")
     try:
         deadline = time.monotonic() + 60
         while not app.control.ping(timeout=0.5):

@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -128,3 +129,57 @@ def load(url: str, *, seconds: int, connections: int, cookie: str = "") -> dict[
         "p50_ms": ms("50%"),
         "p99_ms": ms("99%"),
     }
+
+
+def start_worker(env: dict[str, str], *, queue: str, processes: int, name: str) -> subprocess.Popen:
+    """A real Celery worker on ``queue`` with ``processes`` prefork processes, in a process group
+    of its own (stop it with ``os.killpg``)."""
+    return subprocess.Popen(
+        [PYTHON, "-m", "celery", "--app", "literasi", "worker", "--queues", queue, "--concurrency",
+         str(processes), "--pool", "prefork", "--without-gossip", "--without-mingle", "--loglevel", "WARNING",
+         "--hostname", f"{name}-{os.getpid()}@localhost"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )  # fmt: skip
+
+
+def compare_with_bare(
+    env: dict[str, str],
+    *,
+    path: str,
+    label: str,
+    visitor: str,
+    rounds: int,
+    seconds: int,
+    connections: int,
+    cookie: str = "",
+) -> None:
+    """Serve ``path`` and the bare view through the same gunicorn settings, in alternating slices
+    under wrk (so drift in the machine's speed falls on both alike), and print both throughputs
+    (medians), their ratio against the 60% target and the ratio per round."""
+    server = Gunicorn(env)
+    urls = {"bare": f"{server.url}/bench/bare", label: f"{server.url}{path}"}
+    try:
+        for url in urls.values():  # warm both
+            load(url, seconds=2, connections=connections, cookie=cookie)
+        slices: dict[str, list[dict[str, float]]] = {name: [] for name in urls}
+        for _ in range(rounds):
+            for name, url in urls.items():
+                slices[name].append(load(url, seconds=seconds, connections=connections, cookie=cookie))
+    finally:
+        server.stop()
+    bare, page = (
+        {key: statistics.median(s[key] for s in slices[name]) for key in ("rps", "p50_ms", "p99_ms")} for name in urls
+    )
+    database = env["DATABASE_URL"].split("://")[0]
+    print(f"database {database}, cache {'redis' if env.get('REDIS_URL') else 'file'}, "
+          f"gunicorn workers {os.environ.get('GUNICORN_WORKERS', (os.cpu_count() or 1) * 2 + 1)}, "
+          f"{connections} connections, {rounds} alternating {seconds}s slices per view (medians), "
+          f"{visitor}, production settings")  # fmt: skip
+    width = max(len("bare Django view"), len(label))
+    for name, figures in (("bare Django view", bare), (label, page)):
+        print(f"{name:<{width}} : {figures['rps']:8.1f} req/s  p50 {figures['p50_ms']:.1f} ms  "
+              f"p99 {figures['p99_ms']:.1f} ms")  # fmt: skip
+    per_round = ", ".join(f"{p['rps'] / b['rps']:.0%}" for b, p in zip(slices["bare"], slices[label], strict=True))
+    print(
+        f"{'ratio':<{width}} : {page['rps'] / bare['rps']:.0%} of the bare view (target >= 60%); per round: {per_round}"
+    )

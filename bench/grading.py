@@ -17,27 +17,17 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import PYTHON, ROOT, bench_environment, prepare_database
+from bench.common import bench_environment, prepare_database, start_worker
 
 ENV = bench_environment()
 os.environ.update(ENV)
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-
-
-def start_worker(concurrency: int) -> subprocess.Popen:
-    return subprocess.Popen(
-        [PYTHON, "-m", "celery", "--app", "literasi", "worker", "--queues", "grading", "--concurrency",
-         str(concurrency), "--pool", "prefork", "--without-gossip", "--without-mingle", "--loglevel", "WARNING",
-         "--hostname", f"bench-{os.getpid()}@localhost"],
-        cwd=ROOT, env=ENV, start_new_session=True,
-    )  # fmt: skip
 
 
 def main() -> None:
@@ -98,7 +88,7 @@ def main() -> None:
     def drained() -> bool:
         return broker.llen("grading") == 0 and broker.hlen("unacked") == 0
 
-    worker = start_worker(args.concurrency)
+    worker = start_worker(ENV, queue="grading", processes=args.concurrency, name="bench")
     try:
         deadline = time.monotonic() + 60
         while not app.control.ping(timeout=0.5):

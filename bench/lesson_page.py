@@ -9,15 +9,13 @@ bare view's throughput.
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
 import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import PYTHON, ROOT, Gunicorn, bench_environment, load, manage, prepare_database
+from bench.common import PYTHON, ROOT, bench_environment, compare_with_bare, manage, prepare_database
 
 SESSION_SCRIPT = """
 import django; django.setup()
@@ -57,36 +55,8 @@ def main() -> None:
         capture_output=True, text=True, check=True,
     ).stdout.split()  # fmt: skip
 
-    server = Gunicorn(env)
-    try:
-        for url in (f"{server.url}/bench/bare", f"{server.url}{path}"):  # warm both
-            load(url, seconds=2, connections=args.connections, cookie=cookie)
-        # Alternating slices, so drift in the machine's speed falls on both views alike.
-        slices: dict[str, list[dict[str, float]]] = {"bare": [], "lesson": []}
-        for _ in range(args.rounds):
-            for name, url in (("bare", f"{server.url}/bench/bare"), ("lesson", f"{server.url}{path}")):
-                slices[name].append(load(url, seconds=args.seconds, connections=args.connections, cookie=cookie))
-    finally:
-        server.stop()
-    bare, lesson = (
-        {key: statistics.median(s[key] for s in slices[name]) for key in ("rps", "p50_ms", "p99_ms")}
-        for name in ("bare", "lesson")
-    )
-
-    database = env["DATABASE_URL"].split("://")[0]
-    print(f"database {database}, cache {'redis' if env.get('REDIS_URL') else 'file'}, "
-          f"gunicorn workers {os.environ.get('GUNICORN_WORKERS', (os.cpu_count() or 1) * 2 + 1)}, "
-          f"{args.connections} connections, {args.rounds} alternating {args.seconds}s slices per view (medians), "
-          "signed-in learner with a session cookie, production settings")  # fmt: skip
-    print(f"bare Django view : {bare['rps']:8.1f} req/s  p50 {bare['p50_ms']:.1f} ms  p99 {bare['p99_ms']:.1f} ms")
-    print(
-        f"lesson page      : {lesson['rps']:8.1f} req/s  p50 {lesson['p50_ms']:.1f} ms  p99 {lesson['p99_ms']:.1f} ms"
-    )
-    ratio = lesson["rps"] / bare["rps"]
-    per_round = ", ".join(
-        f"{les['rps'] / b['rps']:.0%}" for b, les in zip(slices["bare"], slices["lesson"], strict=True)
-    )
-    print(f"ratio            : {ratio:.0%} of the bare view (target >= 60%); per round: {per_round}")
+    compare_with_bare(env, path=path, label="lesson page", visitor="signed-in learner with a session cookie",
+                      rounds=args.rounds, seconds=args.seconds, connections=args.connections, cookie=cookie)  # fmt: skip
 
 
 if __name__ == "__main__":

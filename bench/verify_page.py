@@ -13,15 +13,13 @@ view's throughput.
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
 import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import PYTHON, ROOT, Gunicorn, bench_environment, load, manage, prepare_database
+from bench.common import PYTHON, ROOT, bench_environment, compare_with_bare, manage, prepare_database
 
 CERTIFICATE_SCRIPT = """
 import datetime as dt
@@ -66,36 +64,8 @@ def main() -> None:
         [PYTHON, "-c", CERTIFICATE_SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     ).stdout.strip()
 
-    server = Gunicorn(env)
-    urls = {"bare": f"{server.url}/bench/bare", "verify": f"{server.url}{path}"}
-    try:
-        for url in urls.values():  # warm both
-            load(url, seconds=2, connections=args.connections)
-        # Alternating slices, so drift in the machine's speed falls on both views alike.
-        slices: dict[str, list[dict[str, float]]] = {"bare": [], "verify": []}
-        for _ in range(args.rounds):
-            for name, url in urls.items():
-                slices[name].append(load(url, seconds=args.seconds, connections=args.connections))
-    finally:
-        server.stop()
-    bare, verify = (
-        {key: statistics.median(s[key] for s in slices[name]) for key in ("rps", "p50_ms", "p99_ms")}
-        for name in ("bare", "verify")
-    )
-
-    database = env["DATABASE_URL"].split("://")[0]
-    print(f"database {database}, cache {'redis' if env.get('REDIS_URL') else 'file'}, "
-          f"gunicorn workers {os.environ.get('GUNICORN_WORKERS', (os.cpu_count() or 1) * 2 + 1)}, "
-          f"{args.connections} connections, {args.rounds} alternating {args.seconds}s slices per view (medians), "
-          f"anonymous visitor, production settings, {path}")  # fmt: skip
-    print(f"bare Django view  : {bare['rps']:8.1f} req/s  p50 {bare['p50_ms']:.1f} ms  p99 {bare['p99_ms']:.1f} ms")
-    print(
-        f"verification page : {verify['rps']:8.1f} req/s  p50 {verify['p50_ms']:.1f} ms  p99 {verify['p99_ms']:.1f} ms"
-    )
-    per_round = ", ".join(f"{v['rps'] / b['rps']:.0%}" for b, v in zip(slices["bare"], slices["verify"], strict=True))
-    print(
-        f"ratio             : {verify['rps'] / bare['rps']:.0%} of the bare view (target >= 60%); per round: {per_round}"
-    )
+    compare_with_bare(env, path=path, label="verification page", visitor=f"anonymous visitor, {path}",
+                      rounds=args.rounds, seconds=args.seconds, connections=args.connections)  # fmt: skip
 
 
 if __name__ == "__main__":
