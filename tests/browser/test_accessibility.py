@@ -12,7 +12,8 @@ from cohorts.models import Upload
 from courses.services import enrolment_create
 from quizzes import services as quiz_services
 
-from ..factories import PASSWORD, course_with_lessons, quiz_with_questions
+from ..factories import course_with_lessons, quiz_with_questions
+from .helpers import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,14 +37,6 @@ def violations(page) -> list[str]:
             measured = [n for n in v["nodes"] if any("contrast ratio" in c["message"] for c in n["any"])]
             found += [f"color-contrast: {n['any'][0]['message']} at {n['target']}" for n in measured]
     return found
-
-
-def sign_in(page, email: str) -> None:
-    page.goto("/akun/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Kata sandi:", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Masuk").click()
-    page.wait_for_url(lambda url: "/akun/login/" not in url)
 
 
 @pytest.fixture

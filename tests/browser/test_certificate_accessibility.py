@@ -13,7 +13,8 @@ from cohorts.services import cohort_create
 from courses.models import Enrolment, Origin
 
 from ..factories import course_with_lessons
-from .test_accessibility import check, sign_in
+from .helpers import sign_in
+from .test_accessibility import check
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -10,16 +10,10 @@ from django.conf import settings
 from courses.models import Course
 from courses.services import content_sync
 
-from ..factories import PASSWORD, UserFactory
+from ..factories import UserFactory
+from .helpers import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page, email: str) -> None:
-    page.goto("/akun/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Kata sandi:", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Masuk").click()
 
 
 def test_enrol_read_two_lessons_leave_and_resume(page, browser, live_server) -> None:

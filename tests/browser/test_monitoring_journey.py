@@ -7,18 +7,11 @@ import pytest
 
 from cohorts import services as cohort_services
 
-from ..factories import PASSWORD, course_with_lessons
+from ..factories import course_with_lessons
 from ..monitoring.helpers import complete, make_cohort
+from .helpers import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page, email: str) -> None:
-    page.goto("/akun/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Kata sandi:", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Masuk").click()
-    page.wait_for_url(lambda url: "/akun/login/" not in url)
 
 
 @pytest.fixture
