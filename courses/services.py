@@ -252,11 +252,13 @@ def lesson_complete(*, enrolment: Enrolment, lesson_id: int) -> bool:
     """
     LessonProgress.objects.get_or_create(user_id=enrolment.user_id, lesson_id=lesson_id)
     Enrolment.objects.filter(pk=enrolment.pk).update(last_lesson_id=lesson_id, last_activity_at=timezone.now())
-    completed = enrolment_refresh_completion(enrolment=enrolment)
+    completed_at = enrolment_refresh_completion(user_id=enrolment.user_id, course_id=enrolment.course_id)
+    if completed_at is not None:
+        enrolment.completed_at = completed_at
     # After the completing UPDATE, whose foreign-key check waits for a cohort a batch issue holds:
     # the summary's rows are taken last, so the two never wait for each other.
     progress_summary.record_enrolments(enrolment_ids=[enrolment.pk])
-    return completed
+    return completed_at is not None
 
 
 def reflection_save(*, enrolment: Enrolment, lesson_id: int, text: str) -> LessonReflection:
@@ -298,39 +300,35 @@ SELECT 1 FROM courses_lesson l
 WHERE l.course_id = %(course)s AND l.is_published
   AND NOT EXISTS (SELECT 1 FROM courses_lessonprogress p WHERE p.lesson_id = l.id AND p.user_id = %(user)s)
 """
-_LOCK_ENROLMENT = "SELECT id FROM courses_enrolment WHERE id = %(enrolment)s FOR UPDATE"
+_LOCK_ENROLMENT = "SELECT id, completed_at FROM courses_enrolment WHERE user_id = %(user)s AND course_id = %(course)s"
 
 
-def enrolment_refresh_completion(*, enrolment: Enrolment) -> bool:
+def enrolment_refresh_completion(*, user_id: int, course_id: int) -> dt.datetime | None:
     """The one place a course becomes completed: every published lesson done, and every
     requirement of the apps built on courses met (quizzes: every required quiz passed). Sets
     ``completed_at`` once and never takes a completion back; a removed enrolment does not
-    complete. Returns True if this call completed it.
+    complete. Returns the completion time if this call completed the learner's enrolment in
+    the course, else None.
 
     Call it inside the transaction that recorded the learner's progress (a lesson done, a quiz
-    passed). It locks the enrolment's row, so concurrent callers (the last lesson marked done
-    while the last quiz is graded) take turns, and the second one's UPDATE sees the first one's
-    committed work: a completion is never missed nor written twice. The hooks registered with
+    passed), then record the event in the monitoring summary (``progress_summary``), once. It
+    locks the enrolment's row, so concurrent callers (the last lesson marked done while the last
+    quiz is graded) take turns, and the second one's UPDATE sees the first one's committed work:
+    a completion is never missed nor written twice. The hooks registered with
     ``on_course_completed`` run after the commit, once per completion.
     """
-    if enrolment.completed_at is not None:
-        return False
-    unmet = " UNION ALL ".join([_LESSONS_NOT_DONE, *(e.unmet_requirements_sql() for e in course_extensions())])
-    now = timezone.now()
-    params: dict[str, Any] = {
-        "now": now,
-        "enrolment": enrolment.pk,
-        "course": enrolment.course_id,
-        "user": enrolment.user_id,
-    }
+    params: dict[str, Any] = {"now": timezone.now(), "course": course_id, "user": user_id}
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""  # SQLite serialises writers anyway
     with connection.cursor() as cursor:
-        if connection.features.has_select_for_update:  # SQLite serialises writers anyway
-            cursor.execute(_LOCK_ENROLMENT, params)
+        cursor.execute(_LOCK_ENROLMENT + lock, params)
+        row = cursor.fetchone()
+        if row is None or row[1] is not None:  # not enrolled, or completed already
+            return None
+        params["enrolment"] = row[0]
+        unmet = " UNION ALL ".join([_LESSONS_NOT_DONE, *(e.unmet_requirements_sql() for e in course_extensions())])
         cursor.execute(_COMPLETE_IF_NOTHING_UNMET.format(unmet=unmet), params)
-        completed = cursor.rowcount == 1
-    if completed:
-        enrolment.completed_at = now
-        progress_summary.record_enrolments(enrolment_ids=[enrolment.pk])
-        for hook in _course_completed_hooks:
-            transaction.on_commit(functools.partial(hook, enrolment.pk))
-    return completed
+        if cursor.rowcount != 1:
+            return None
+    for hook in _course_completed_hooks:
+        transaction.on_commit(functools.partial(hook, params["enrolment"]))
+    return params["now"]

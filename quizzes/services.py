@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from courses import progress_summary
 from courses.content import QUIZ_MINUTES_PER_QUESTION, SLUG, ContentError, CourseSource, QuizSource
 from courses.markdown import render_markdown
-from courses.models import Course, Enrolment
+from courses.models import Course
 from courses.selectors import is_enrolled
 from courses.services import SyncReport, apply_changes, enrolment_refresh_completion
 from literasi.errors import Refusal
@@ -586,9 +586,12 @@ def _grade_write(submission: Submission, *, grading_run: bool = False) -> bool:
              "grading_run": int(grading_run), "attempt": submission.attempt_id, "state": submission.state},
         )  # fmt: skip
         written = cursor.rowcount == 1
+        if written and grade.passed:
+            enrolment_refresh_completion(user_id=submission.user_id, course_id=submission.course_id)
         if written and (grade.passed or not grading_run):
-            # The funnel's "passed the quiz": a first grade can only add a pass; a regrade can
-            # also take one away (this attempt's new grade is already written).
+            # The funnel's "passed the quiz" (and a completion just written, in the same step): a
+            # first grade can only add a pass; a regrade can also take one away (this attempt's
+            # new grade is already written).
             passed = (
                 grade.passed
                 or Attempt.objects.filter(
@@ -597,10 +600,6 @@ def _grade_write(submission: Submission, *, grading_run: bool = False) -> bool:
             )
             progress_summary.record_quiz_result(user_id=submission.user_id, course_id=submission.course_id,
                                                 passed=passed)  # fmt: skip
-        if written and grade.passed:
-            enrolment = Enrolment.objects.filter(user_id=submission.user_id, course_id=submission.course_id).first()
-            if enrolment is not None:
-                enrolment_refresh_completion(enrolment=enrolment)
     return written
 
 

@@ -67,7 +67,7 @@ def test_a_course_is_completed_without_its_pre_test(learner, tmp_path: Path) -> 
     Attempt.objects.create(user=learner, quiz=evaluation, number=1, state=Attempt.State.GRADED, score=80, passed=True)
     from courses.services import enrolment_refresh_completion
 
-    assert enrolment_refresh_completion(enrolment=enrolment)
+    assert enrolment_refresh_completion(user_id=learner.pk, course_id=course.pk) is not None
     assert Enrolment.objects.get(pk=enrolment.pk).completed_at is not None
 
 
