@@ -136,9 +136,12 @@ def _move(
     *,
     passed: bool | None = None,
     certificate_deltas: Mapping[int, tuple[int, int, int]] | None = None,
+    active: bool = False,
 ) -> None:
     """Bring the summary in line with the facts of the enrolments ``where`` selects (an SQL
-    condition on ``e``, the enrolment; see the module)."""
+    condition on ``e``, the enrolment; see the module). A row's last activity moves with its
+    counts, and on its own only when the event was the learner's activity (``active``): an
+    event that changed nothing writes nothing."""
     # No savepoint: the summary changes with its event or not at all, so an error here rolls the
     # caller's whole transaction back anyway; a savepoint would cost two round trips per event.
     with transaction.atomic(savepoint=False):
@@ -192,14 +195,17 @@ def _move(
                 "completed": new.completed, "certificates": new.certificates, "jp": new.jp,
             }  # fmt: skip
             changed.append({"enrolment_id": fact["pk"], **values})
-        for key in sorted(set(deltas) | set(activity)):  # a fixed order: concurrent events never deadlock
-            _add(key, deltas.get(key, [0] * len(STAGES)), activity.get(key))
-        for key in sorted(left):
-            _reread_last_activity(key)
+        # Every event writes in the same order, each table's rows sorted, so concurrent events
+        # never deadlock. The rows many learners share (weeks, then the summary) come last: their
+        # lock is held from there to the commit only.
+        _write_tallies(changed)
         _add_jp(jp_years)
         for week, delta in sorted(weeks.items()):
             _add_week(week, delta)
-        _write_tallies(changed)
+        for key in sorted(set(deltas) | (set(activity) if active else set())):
+            _add(key, deltas.get(key, [0] * len(STAGES)), activity.get(key))
+        for key in sorted(left):
+            _reread_last_activity(key)
 
 
 _WRITE_TALLY = """
@@ -304,14 +310,15 @@ def _reread_last_activity(key: Key) -> None:
 # --- One function per event (each runs inside the caller's transaction, or its own) -------------
 
 
-def record_enrolments(*, enrolment_ids: Collection[int]) -> None:
+def record_enrolments(*, enrolment_ids: Collection[int], active: bool = False) -> None:
     """Enrolments were created, removed from a cohort, moved to another province or completed:
-    count them as their facts now say. Safe to repeat."""
+    count them as their facts now say. ``active``: the event was the learners' own activity
+    (a lesson done), so their rows' last activity moves even where no count does. Safe to repeat."""
     ids = sorted(enrolment_ids)
     with transaction.atomic(savepoint=False):
         for start in range(0, len(ids), 2000):  # SQLite takes a bounded number of parameters
             chunk = ids[start : start + 2000]
-            _move(f"e.id IN ({', '.join(['%s'] * len(chunk))})", chunk)
+            _move(f"e.id IN ({', '.join(['%s'] * len(chunk))})", chunk, active=active)
 
 
 def record_enrolment_of(*, user_id: int, course_id: int) -> None:

@@ -257,7 +257,7 @@ def lesson_complete(*, enrolment: Enrolment, lesson_id: int) -> bool:
         enrolment.completed_at = completed_at
     # After the completing UPDATE, whose foreign-key check waits for a cohort a batch issue holds:
     # the summary's rows are taken last, so the two never wait for each other.
-    progress_summary.record_enrolments(enrolment_ids=[enrolment.pk])
+    progress_summary.record_enrolments(enrolment_ids=[enrolment.pk], active=True)
     return completed_at is not None
 
 

@@ -58,6 +58,7 @@ def world(db, monkeypatch) -> w.World:
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(sequence=st.lists(events, min_size=1, max_size=30))
 @example(sequence=[("enrol", 0, 0), ("finish", 0, 0, 0)])  # a lesson done moves the last activity
+@example(sequence=[("enrol", 0, 0), ("finish", 0, 0, 0), ("finish", 0, 0, 1)])  # ... also when no count moves
 @example(sequence=[("enrol", 1, 0), ("join", 1, 0), ("remove", 1, 0), ("join", 1, 0), ("move", 1, 2)])
 def test_summary_equals_the_facts_after_any_sequence_of_events(world, sequence):
     with transaction.atomic():
