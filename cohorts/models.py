@@ -70,7 +70,7 @@ class Upload(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
     )
     uploaded_at = models.DateTimeField(default=timezone.now, verbose_name=_("uploaded at"))
-    file = models.FileField(upload_to="imports/%Y/%m/", verbose_name=_("file"))
+    file = models.FileField(upload_to="uploads/%Y/%m/", verbose_name=_("file"))
     original_name = models.CharField(max_length=255, verbose_name=_("file name"))
     state = models.CharField(max_length=12, choices=State.choices, default=State.VALIDATING, verbose_name=_("status"))
     total_rows = models.PositiveIntegerField(default=0, verbose_name=_("rows"))

@@ -74,7 +74,7 @@ def platform(learner, organiser_jabar, jabar):
     )  # fmt: skip
     cohort_services.participant_add(cohort=cohort, actor=organiser_jabar, email="baru@contoh.go.id", full_name="Baru")
     upload = Upload.objects.create(cohort=cohort, uploaded_by=organiser_jabar, original_name="peserta.csv",
-                                            state=Upload.State.READY, file="imports/peserta.csv")  # fmt: skip
+                                            state=Upload.State.READY, file="uploads/peserta.csv")  # fmt: skip
     return {"course": course, "quiz": quiz, "attempt": attempt, "cohort": cohort, "upload": upload}
 
 
