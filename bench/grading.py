@@ -7,6 +7,8 @@ database of its own, with the production worker settings (prefork, two processes
 prefetch 1, late acks). Prints:
 - the no-op task's throughput, and grading's, each draining a queue of --tasks messages, in
   --rounds alternating runs (medians, and grading's ratio per round);
+- grading's throughput with the monitoring summary's calls turned off (bench.tasks), in the same
+  rounds: what keeping the summary costs the grading task;
 - submit-to-graded latency (p50, p95) while learners submit at a steady --rate per second
   through the real submit service (store, commit, enqueue after commit).
 Targets on a two-core machine: grading >= 50% of the no-op throughput; p95 < 250 ms at 50/s.
@@ -51,7 +53,8 @@ def main() -> None:
     import redis
     from django.utils import timezone
 
-    from bench.tasks import noop
+    from bench.tasks import attempt_grade_without_summary, noop
+    from courses import progress_summary
     from courses.models import Enrolment
     from literasi.celery import app
     from literasi.models import Province, User
@@ -73,7 +76,10 @@ def main() -> None:
             User(email=f"bench{stamp}-{n}@literasi.local", full_name="Peserta Bench", province=province)
             for n in range(count)
         )
-        Enrolment.objects.bulk_create(Enrolment(user=u, course=quiz.course, province=province) for u in users)
+        enrolments = Enrolment.objects.bulk_create(
+            Enrolment(user=u, course=quiz.course, province=province) for u in users
+        )
+        progress_summary.record_enrolments(enrolment_ids=[e.pk for e in enrolments])  # counted, as in the platform
         return users
 
     def open_attempts(count: int, tag: str) -> list[Attempt]:
@@ -103,10 +109,10 @@ def main() -> None:
                 time.sleep(0.02)
             return args.tasks / (time.monotonic() - start)
 
-        def grading_rate(ids: list[int]) -> float:
+        def grading_rate(ids: list[int], task=attempt_grade) -> float:
             start = time.monotonic()
             for attempt_id in ids:
-                attempt_grade.delay(attempt_id)
+                task.delay(attempt_id)
             # A cheap poll (an index range, twenty times a second) so waiting costs the graders little.
             in_range = Attempt.objects.filter(pk__gte=min(ids), pk__lte=max(ids), state="graded")
             while in_range.count() < len(ids):
@@ -119,13 +125,17 @@ def main() -> None:
             noop.delay()
         while not drained():
             time.sleep(0.05)
-        waiting = open_attempts(args.tasks * args.rounds, "t")
+        waiting = open_attempts(args.tasks * args.rounds * 2, "t")
         ids = [a.pk for a in waiting]
         Attempt.objects.filter(pk__in=ids).update(state="submitted", submitted_at=timezone.now())
-        noop_rates, grading_rates = [], []
+        noop_rates, grading_rates, bare_grading_rates = [], [], []
         for n in range(args.rounds):
             noop_rates.append(noop_rate())
-            grading_rates.append(grading_rate(ids[n * args.tasks : (n + 1) * args.tasks]))
+            grading_rates.append(grading_rate(ids[2 * n * args.tasks : (2 * n + 1) * args.tasks]))
+            # The same task with the monitoring summary turned off, for what the summary costs it.
+            bare_grading_rates.append(
+                grading_rate(ids[(2 * n + 1) * args.tasks : (2 * n + 2) * args.tasks], attempt_grade_without_summary)
+            )
 
         # 3. Latency at a steady rate through the real submit service.
         count = int(args.rate * args.seconds)
@@ -160,6 +170,9 @@ def main() -> None:
     print(f"no-op task      : {noop_speed:8.1f} tasks/s  (median of {args.rounds} runs of {args.tasks} queued)")
     print(f"grading         : {grading:8.1f} attempts/s  (median of {args.rounds} runs of {args.tasks} queued) = "
           f"{grading / noop_speed:.0%} of the no-op (target >= 50%); per round: {per_round}")  # fmt: skip
+    bare = statistics.median(bare_grading_rates)
+    print(f"without summary : {bare:8.1f} attempts/s  (the grading task with the monitoring summary's calls off): "
+          f"the summary costs {100 * (bare / grading - 1):+.0f}% of the grading task's time (target <= 10%)")  # fmt: skip
     print(f"steady {args.rate:g}/s     : achieved {achieved:.1f}/s for {count} submissions; submit-to-graded latency "
           f"p50 {p50:.0f} ms, p95 {p95:.0f} ms (target p95 < 250 ms)")  # fmt: skip
     print(f"correctness     : {wrong} attempts not graded exactly once with the right score")
