@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -641,17 +641,27 @@ def _enrol(*, cohort: Cohort, outcomes: list[CheckedRow], actor_id: int, upload:
 @transaction.atomic
 def participant_add(*, cohort: Cohort, actor: User, email: str, full_name: str = "", nip: str = "",
                     instansi: str = "", jabatan: str = "") -> CheckedRow:  # fmt: skip
-    """Enrol one person by hand, under the same rules as an upload row (Refusal with the row's error)."""
+    """Enrol one person by hand, under the same rules as an upload row (Refusal with the row's error).
+
+    If the person signs up or enrols in the course on their own between the check and the
+    enrolment (a unique constraint then refuses the insert), the row is checked again, once: it
+    now finds their account or enrolment and links it."""
     _require_manager(actor, cohort.province_id)
     cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
     row = Row(number=1, nip=nip, full_name=full_name, email=email, instansi=instansi, jabatan=jabatan)
-    outcome = rows_check(cohort=cohort, rows=[row])[0]
-    if outcome.outcome == UploadRow.Outcome.ERROR:
-        raise Refusal(outcome.message)
-    if outcome.outcome == UploadRow.Outcome.ALREADY:
-        return outcome
-    _enrol(cohort=cohort, outcomes=[outcome], actor_id=actor.pk, upload=None)
-    return outcome
+    for last_try in (False, True):
+        try:
+            with transaction.atomic():
+                outcome = rows_check(cohort=cohort, rows=[row])[0]
+                if outcome.outcome == UploadRow.Outcome.ERROR:
+                    raise Refusal(outcome.message)
+                if outcome.outcome != UploadRow.Outcome.ALREADY:
+                    _enrol(cohort=cohort, outcomes=[outcome], actor_id=actor.pk, upload=None)
+                return outcome
+        except IntegrityError:
+            if last_try:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 @transaction.atomic

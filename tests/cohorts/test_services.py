@@ -153,6 +153,50 @@ def test_add_and_remove_one_participant_keeps_progress(cohort_jabar, organiser_j
     assert enrolment.removed_at is None and Enrolment.objects.filter(user_id=enrolment.user_id).count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_learner_who_enrols_on_their_own_during_the_add_is_linked_not_a_500(
+    cohort_jabar, organiser_jabar, monkeypatch
+) -> None:
+    """The organiser adds a learner who, at that moment, enrols in the course on their own (their
+    own request, committed): the add's insert meets the unique constraint, and the add links the
+    enrolment the learner just made instead of failing."""
+    import threading
+
+    from django.db import connection
+
+    from courses.models import Course
+    from courses.services import enrolment_create
+
+    if connection.vendor != "postgresql":
+        pytest.skip("two writers at once need PostgreSQL (SQLite runs one writer at a time)")
+    learner = UserFactory(email="serentak@contoh.go.id", province=cohort_jabar.province)
+    course = Course.objects.get(pk=cohort_jabar.course_id)
+    course.enrolment = "open"
+    course.save()
+    real_check = services.rows_check
+    raced: list[Enrolment] = []
+
+    def the_learner_enrols() -> None:
+        try:
+            raced.append(enrolment_create(user=learner, course=course))
+        finally:
+            connection.close()
+
+    def check_then_the_learner_enrols(**kwargs):
+        outcomes = real_check(**kwargs)
+        if not raced:  # after the check saw no enrolment, before the add writes one
+            thread = threading.Thread(target=the_learner_enrols)
+            thread.start()
+            thread.join()
+        return outcomes
+
+    monkeypatch.setattr(services, "rows_check", check_then_the_learner_enrols)
+    outcome = services.participant_add(cohort=cohort_jabar, actor=organiser_jabar, email=learner.email)
+    assert outcome.outcome == UploadRow.Outcome.LINKED
+    enrolment = Enrolment.objects.get(user=learner)
+    assert (enrolment.pk, enrolment.cohort_id) == (raced[0].pk, cohort_jabar.pk)
+
+
 def test_a_removed_participant_loses_access_to_a_closed_course(client, cohort_jabar, organiser_jabar) -> None:
     services.participant_add(cohort=cohort_jabar, actor=organiser_jabar, email="akses@contoh.go.id", full_name="A")
     learner = User.objects.get(email="akses@contoh.go.id")
