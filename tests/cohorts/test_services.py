@@ -169,7 +169,7 @@ def test_a_learner_who_enrols_on_their_own_during_the_add_is_linked_not_a_500(
 
     if connection.vendor != "postgresql":
         pytest.skip("two writers at once need PostgreSQL (SQLite runs one writer at a time)")
-    learner = UserFactory(email="serentak@contoh.go.id", province=cohort_jabar.province)
+    learner = UserFactory.create(email="serentak@contoh.go.id", province=cohort_jabar.province)
     course = Course.objects.get(pk=cohort_jabar.course_id)
     course.enrolment = "open"
     course.save()
