@@ -117,8 +117,9 @@ def verify(request: HttpRequest, number: str) -> HttpResponse:
     # everything that comes with it, so a revoked or replaced certificate is a new page at once.
     variant = "|".join(map(str, (certificate.pk, certificate.status, certificate.revoked_at,
                                  certificate.revoked_reason, certificate.replaced_by_number)))  # fmt: skip
-    return render_shell(request, "certificates/verify.html", {"form": NumberForm(), "certificate": certificate},
-                        kept=_verification_pages, variant=variant, holes={})  # fmt: skip
+    # No form in the context: the page's search box starts empty, and a kept page needs none.
+    return render_shell(request, "certificates/verify.html", {"certificate": certificate}, kept=_verification_pages,
+                        variant=variant, holes={})  # fmt: skip
 
 
 @cache_control(public=True, max_age=300)
