@@ -4,6 +4,8 @@ import io
 import zipfile
 
 import pytest
+from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCache
 from django.urls import reverse
 
 from certificates import services
@@ -158,9 +160,47 @@ def test_visitors_behind_the_same_proxy_are_limited_each_on_their_own(client, ce
     assert client.get(url, **spoofed).status_code == 429
 
 
-def test_the_verification_lookup_is_one_indexed_query(client, certificate, django_assert_max_num_queries):
-    with django_assert_max_num_queries(2):  # the certificate with its replacement; sessions untouched
-        client.get(reverse("certificates:verify", args=[certificate.number]))
+def test_the_verification_lookup_is_one_indexed_query(client, certificate, django_assert_num_queries):
+    url = reverse("certificates:verify", args=[certificate.number])
+    client.get(url)  # the page is kept now: the next request still reads the status
+    with django_assert_num_queries(1):  # the certificate with its replacement's number; sessions untouched
+        client.get(url)
+    with django_assert_num_queries(0):  # a malformed number is refused before any lookup
+        client.get(reverse("certificates:verify", args=[certificate.number[:-1] + "?"]))
+
+
+def test_a_revoked_certificate_shows_revoked_at_once_though_its_page_was_kept(client, certificate, organiser_jabar):
+    url = reverse("certificates:verify", args=[certificate.number])
+    assert "Sertifikat ini sah." in client.get(url).content.decode()  # kept for this variant
+    services.certificate_revoke(certificate=certificate, actor=organiser_jabar, reason="Data peserta keliru")
+    page = client.get(url).content.decode()
+    assert "Sertifikat ini dicabut pada" in page and "Data peserta keliru" in page
+    assert "Sertifikat ini sah." not in page
+
+
+def test_the_verification_page_is_never_shown_from_a_cache_without_asking(client, certificate):
+    """A browser or proxy must ask again each time (the status can change), and a shared cache
+    must not keep it (the page carries the visitor's CSRF token)."""
+    response = client.get(reverse("certificates:verify", args=[certificate.number]))
+    assert {"no-cache", "private"} <= {part.strip() for part in response["Cache-Control"].split(",")}
+
+
+def test_the_rate_limit_says_when_to_try_again_and_lets_the_visitor_back_after_the_minute(
+    client, certificate, settings
+):
+    settings.CERTIFICATES_VERIFY_PER_MINUTE = 2
+    url = reverse("certificates:verify", args=[certificate.number])
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]
+    refused = client.get(url)
+    assert refused["Retry-After"] == "60"
+    assert "Terlalu banyak pemeriksaan dari alamat Anda. Tunggu satu menit" in refused.content.decode()
+    # The minute's counter expires with its minute, however often the visitor knocked (a
+    # counter without an expiry would lock them out for good).
+    if isinstance(cache, RedisCache):
+        redis_client = cache._cache.get_client(write=True)  # the test reads Redis as it is
+        assert 0 < redis_client.ttl(cache.make_key("verify-rate:127.0.0.1")) <= 60
+    cache.delete("verify-rate:127.0.0.1")  # what the window's end does
+    assert client.get(url).status_code == 200
 
 
 def test_a_cohorts_own_signing_official_signs_its_pdfs_instead_of_the_provinces(client, organiser_jabar, jabar, course):
