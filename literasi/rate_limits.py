@@ -14,12 +14,14 @@ default) Django's cache counts as before: the same limit, only slower.
 from __future__ import annotations
 
 import functools
+import logging
 
 import redis
 from django.conf import settings
 from django.core.cache import cache
 
 _REDIS_CACHE = "django.core.cache.backends.redis.RedisCache"
+logger = logging.getLogger(__name__)
 
 
 # The window starts with the first request and ends ``window`` seconds later; a counter never
@@ -42,11 +44,18 @@ def _counter(location: str):
 def hit(name: str, *, window: int) -> int:
     """Count one request under ``name`` in the current window of ``window`` seconds (it starts
     with the first request) and return the count so far, this one included. Keys are made as
-    the default cache makes its own (its prefix and version), so clearing the cache clears them."""
+    the default cache makes its own (its prefix and version), so clearing the cache clears them.
+
+    With Redis away the count is 0: the pages stay up, unlimited, until it is back (a limit
+    protects a page; it must not take it down)."""
     backend = settings.CACHES["default"]
     if backend["BACKEND"] == _REDIS_CACHE:
         key = cache.make_key(name)
-        return _counter(backend["LOCATION"])(keys=[key], args=[window])
+        try:
+            return _counter(backend["LOCATION"])(keys=[key], args=[window])
+        except redis.RedisError:
+            logger.warning("rate limit %s not counted: Redis is unavailable", name, exc_info=True)
+            return 0
     if cache.add(name, 1, window):
         return 1
     try:

@@ -203,6 +203,20 @@ def test_the_rate_limit_says_when_to_try_again_and_lets_the_visitor_back_after_t
     assert client.get(url).status_code == 200
 
 
+def test_the_verification_page_stays_up_when_redis_is_away(client, certificate, settings):
+    """The rate limit's counter lives in Redis; with Redis away the page still answers (unlimited
+    until it is back) instead of a 500 for everyone checking a certificate."""
+    from devtools.net import free_port
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": f"redis://127.0.0.1:{free_port()}/0"}}  # fmt: skip
+    settings.CERTIFICATES_VERIFY_PER_MINUTE = 1
+    url = reverse("certificates:verify", args=[certificate.number])
+    responses = [client.get(url) for _ in range(2)]
+    assert [r.status_code for r in responses] == [200, 200]
+    assert certificate.number in responses[1].content.decode()
+
+
 def test_a_cohorts_own_signing_official_signs_its_pdfs_instead_of_the_provinces(client, organiser_jabar, jabar, course):
     _login(client, organiser_jabar)
     client.post(reverse("certificates:officials"), {"province": "32", "name": "Dr. Ir. Bambang Sutrisno, M.T.",
