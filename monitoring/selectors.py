@@ -120,11 +120,7 @@ def sort_rows(rows: list[Row], sort: str) -> list[Row]:
 
 
 def _active_cohorts(filters: Filters) -> QuerySet[Cohort]:
-    cohorts = Cohort.objects.filter(status=Cohort.Status.OPEN, course__status=Course.Status.PUBLISHED).exclude(
-        sequence=0
-    )
-    if filters.course is not None:
-        cohorts = cohorts.filter(course=filters.course)
+    cohorts = Cohort.objects.filter(filters.courses_q(), status=Cohort.Status.OPEN).exclude(sequence=0)
     if filters.year is not None:
         cohorts = cohorts.filter(year=filters.year)
     return cohorts
