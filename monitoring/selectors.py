@@ -15,6 +15,7 @@ from literasi.models import Province, RegistrationCount
 SELF_PACED, IN_COHORT = "mandiri", "angkatan"
 COUNTS = ("enrolled", "started", "passed", "completed", "certificates", "jp")
 SORTS = ("name", "registered", *COUNTS, "rate", "active_cohorts", "last_activity_at")
+FUNNEL = ("enrolled", "started", "passed", "completed", "certificates")
 
 
 @dataclass(frozen=True)
@@ -25,11 +26,20 @@ class Filters:
     year: int | None = None
     kind: str | None = None
     mode: str | None = None  # SELF_PACED or IN_COHORT
+    published: tuple[Course, ...] | None = None  # the published courses in page order, as read for this request
+
+    def courses_q(self) -> Q:
+        """The courses counted: the one chosen, or every published one (an unpublished course
+        leaves the pages at once)."""
+        if self.published is None:
+            q = Q(course__status=Course.Status.PUBLISHED)
+            return q & Q(course=self.course) if self.course is not None else q
+        # The ids read for this request: cheaper than joining each summary row to its course
+        # for its status (1 ms of the national aggregate's 5, 2 ms of the weekly line's 9).
+        return Q(course_id__in=[c.pk for c in ((self.course,) if self.course is not None else self.published)])
 
     def summary_q(self) -> Q:
-        q = Q(course__status=Course.Status.PUBLISHED)  # an unpublished course leaves the pages at once
-        if self.course is not None:
-            q &= Q(course=self.course)
+        q = self.courses_q()
         if self.year is not None:
             q &= Q(year=self.year)
         if self.kind is not None:
@@ -74,13 +84,18 @@ class Row:
             self.last_activity_at = other.last_activity_at
 
 
+def _sums_per(rows: QuerySet, *by: str) -> QuerySet:
+    return rows.values(*by).annotate(**{name: Sum(name) for name in COUNTS}, last_activity_at=Max("last_activity_at"))
+
+
+def _add_sums(into: dict, sums: dict) -> None:
+    for name in COUNTS:
+        into[name] += sums[name]
+    into["last_activity_at"] = max(filter(None, (into["last_activity_at"], sums["last_activity_at"])), default=None)
+
+
 def _sums(rows: QuerySet, by: str) -> dict:
-    return {
-        r[by]: r
-        for r in rows.values(by).annotate(
-            **{name: Sum(name) for name in COUNTS}, last_activity_at=Max("last_activity_at")
-        )
-    }
+    return {r[by]: r for r in _sums_per(rows, by)}
 
 
 def _fill(row: Row, sums: dict | None) -> Row:
@@ -105,22 +120,16 @@ def sort_rows(rows: list[Row], sort: str) -> list[Row]:
 
 
 def _active_cohorts(filters: Filters) -> QuerySet[Cohort]:
-    cohorts = Cohort.objects.filter(status=Cohort.Status.OPEN, course__status=Course.Status.PUBLISHED).exclude(
-        sequence=0
-    )
-    if filters.course is not None:
-        cohorts = cohorts.filter(course=filters.course)
+    cohorts = Cohort.objects.filter(filters.courses_q(), status=Cohort.Status.OPEN).exclude(sequence=0)
     if filters.year is not None:
         cohorts = cohorts.filter(year=filters.year)
     return cohorts
 
 
-def province_table(*, provinces: QuerySet[Province], filters: Filters) -> tuple[list[Row], Row]:
-    """One row per province of ``provinces`` (all of them, even with nothing to count), and the
-    total. Four queries."""
-    ordered = list(provinces.order_by("code"))
+def _province_rows(ordered: list[Province], filters: Filters, sums: dict[str, dict]) -> tuple[list[Row], Row]:
+    """A row per province of ``ordered`` with its counts from ``sums`` and its registered
+    learners and active cohorts (two queries), and the total."""
     codes = [p.code for p in ordered]
-    sums = _sums(ProgressSummary.objects.filter(filters.summary_q(), province_code__in=codes), "province_code")
     counts = RegistrationCount.objects.filter(province_code__in=codes)
     if filters.kind is not None:
         counts = counts.filter(employee_kind=filters.kind)
@@ -137,6 +146,39 @@ def province_table(*, provinces: QuerySet[Province], filters: Filters) -> tuple[
     for row in rows:
         total.add(row)
     return rows, total
+
+
+def province_table(*, provinces: QuerySet[Province], filters: Filters) -> tuple[list[Row], Row]:
+    """One row per province of ``provinces`` (all of them, even with nothing to count), and the
+    total. Four queries."""
+    ordered = list(provinces.order_by("code"))
+    codes = [p.code for p in ordered]
+    sums = _sums(ProgressSummary.objects.filter(filters.summary_q(), province_code__in=codes), "province_code")
+    return _province_rows(ordered, filters, sums)
+
+
+def province_overview(*, provinces: QuerySet[Province], filters: Filters) -> tuple[list[Row], Row, list[dict]]:
+    """The national page's figures: the province table (as ``province_table``) and the funnel per
+    course (as ``funnel_per_course``), both added up from one aggregate of the summary per
+    province and course (some 200 rows) rather than an aggregate each. Four queries."""
+    ordered = list(provinces.order_by("code"))
+    codes = [p.code for p in ordered]
+    per_province: dict[str, dict] = {}
+    per_course: dict[int, dict] = {}
+    for cell in _sums_per(ProgressSummary.objects.filter(filters.summary_q(), province_code__in=codes),
+                          "province_code", "course_id"):  # fmt: skip
+        for sums, key in ((per_province, cell["province_code"]), (per_course, cell["course_id"])):
+            if key in sums:
+                _add_sums(sums[key], cell)
+            else:
+                sums[key] = dict(cell)
+    rows, total = _province_rows(ordered, filters, per_province)
+    courses = filters.published
+    if courses is None:
+        courses = tuple(Course.objects.filter(pk__in=per_course).order_by("order", "title"))
+    funnel = [{"title": c.title, "stages": [per_course[c.pk][stage] for stage in FUNNEL]}
+              for c in courses if c.pk in per_course]  # fmt: skip
+    return rows, total, funnel
 
 
 def cohort_table(*, province: Province, filters: Filters) -> tuple[list[Row], Row]:
@@ -282,11 +324,9 @@ def completions_per_week(*, provinces: QuerySet[Province] | None, filters: Filte
     weeks are not kept per cohort). One query."""
     from courses.models import CompletionWeek
 
-    rows = CompletionWeek.objects.filter(year=year, course__status=Course.Status.PUBLISHED)
+    rows = CompletionWeek.objects.filter(filters.courses_q(), year=year)
     if provinces is not None:  # None: every province (a national admin)
         rows = rows.filter(province_code__in=provinces.values("code"))
-    if filters.course is not None:
-        rows = rows.filter(course=filters.course)
     if filters.kind is not None:
         rows = rows.filter(employee_kind=filters.kind)
     return dict(rows.values_list("week").annotate(n=Sum("completed")))

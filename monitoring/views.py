@@ -15,7 +15,7 @@ from literasi.models import EmployeeKind, Province
 from literasi.roles import roles_of
 from literasi.selectors import provinces_managed_by
 
-from . import charts, exports, selectors
+from . import charts, exports, selectors, tables
 from .selectors import IN_COHORT, SELF_PACED, Filters
 
 PARAMS = ("kursus", "tahun", "jenis", "mode")
@@ -47,7 +47,9 @@ def _staff_provinces(request: AuthenticatedRequest):
 
 def filters_from(request: HttpRequest) -> tuple[Filters, list[str], dict]:
     """The filters asked for, each unknown value left out with a note saying so (never an error)."""
-    courses = list(Course.objects.filter(status=Course.Status.PUBLISHED).order_by("order", "title"))
+    courses = list(
+        Course.objects.filter(status=Course.Status.PUBLISHED).order_by("order", "title").only("slug", "title", "order")
+    )  # not the descriptions (20 KB for the five launch courses)
     years = selectors.years_known()
     notes: list[str] = []
     get = request.GET
@@ -74,7 +76,7 @@ def filters_from(request: HttpRequest) -> tuple[Filters, list[str], dict]:
         "kinds": EmployeeKind.choices,
         "modes": [(IN_COHORT, _("In a cohort")), (SELF_PACED, _("Self-paced"))],
     }
-    return Filters(course=course, year=year, kind=kind, mode=mode), notes, choices
+    return Filters(course=course, year=year, kind=kind, mode=mode, published=tuple(courses)), notes, choices
 
 
 def _query(filters: Filters, **extra: str) -> str:
@@ -120,11 +122,11 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
         return redirect(f"{url}?{request.GET.urlencode()}" if request.GET else url)
     filters, notes, choices = filters_from(request)
     sort = _sort(request, notes)
-    rows, total = selectors.province_table(provinces=provinces, filters=filters)
-    funnel = selectors.funnel_per_course(provinces=provinces, filters=filters)
+    rows, total, funnel = selectors.province_overview(provinces=provinces, filters=filters)
+    query = _query(filters)
     return render(request, "monitoring/dashboard.html", {
-        "rows": selectors.sort_rows(rows, sort), "total": total, "filters": filters, "notes": notes,
-        "choices": choices, "sort": sort, "query": _query(filters), "by": "province", "funnel": funnel,
+        "province_rows": tables.province_rows(selectors.sort_rows(rows, sort), query), "total": total, "filters": filters, "notes": notes,
+        "choices": choices, "sort": sort, "query": query, "by": "province", "funnel": funnel,
         "province_columns": province_columns(),
         "charts": _charts(provinces=provinces, filters=filters, funnel=funnel, rows=rows,
                           every_province=roles_of(request.user).is_national_admin),

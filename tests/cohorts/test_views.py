@@ -58,6 +58,47 @@ def test_the_national_admin_reaches_every_province(client, national_admin, cohor
     assert "Angkatan Bali" in client.get("/penyelenggara/").content.decode()
 
 
+def _home_rows(html: str) -> dict[str, str]:
+    """The organiser home's cohort table: each cohort's name with its "participants / capacity"."""
+    import re
+
+    rows = re.findall(r'<tr><td><a href="/penyelenggara/angkatan/\d+/">([^<]+)</a>.*?<td class="num">([^<]+)</td></tr>',
+                      html.split("</table>")[0], re.S)  # fmt: skip
+    return dict(rows)
+
+
+def test_the_organiser_home_counts_each_cohorts_participants_without_reading_the_enrolments(
+    client, organiser_jabar, organiser_bali, learner, jabar, course, cohort_jabar, cohort_bali, django_assert_num_queries
+) -> None:  # fmt: skip
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from .conftest import make_cohort
+
+    for n in range(3):
+        services.participant_add(cohort=cohort_jabar, actor=organiser_jabar, email=f"p{n}@contoh.go.id", full_name="P")
+    gone = Enrolment.objects.get(cohort=cohort_jabar, user__email="p0@contoh.go.id")
+    services.participant_remove(cohort=cohort_jabar, actor=organiser_jabar, learner_id=gone.user_id)
+    services.participant_add(cohort=cohort_bali, actor=organiser_bali, email="bali@contoh.go.id", full_name="B")
+    make_cohort(organiser_jabar, jabar, course, name="Angkatan Kosong")
+    client.force_login(organiser_jabar)
+    client.get("/penyelenggara/")  # the session's first read
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get("/penyelenggara/").content.decode()
+    assert _home_rows(html) == {"Angkatan I": "2 / 100", "Angkatan Kosong": "0 / 100"}  # the removed one is not counted
+    assert not [q["sql"] for q in queries if "courses_enrolment" in q["sql"]]
+    for n in range(4):  # more cohorts, more participants: the same queries
+        cohort = make_cohort(organiser_jabar, jabar, course, name=f"Angkatan {n + 2}")
+        services.participant_add(cohort=cohort, actor=organiser_jabar, email=f"q{n}@contoh.go.id", full_name="Q")
+    with django_assert_num_queries(len(queries)):
+        html = client.get("/penyelenggara/").content.decode()
+    assert _home_rows(html)["Angkatan 5"] == "1 / 100" and len(_home_rows(html)) == 6
+    client.force_login(organiser_bali)
+    assert _home_rows(client.get("/penyelenggara/").content.decode()) == {"Angkatan Bali": "1 / 100"}
+    client.force_login(learner)
+    assert client.get("/penyelenggara/").status_code == 404
+
+
 def test_an_organiser_creates_a_cohort_only_in_their_province(client, organiser_jabar, course, bali) -> None:
     client.force_login(organiser_jabar)
     form = {"course": course.pk, "name": "Angkatan I", "year": 2026, "start_date": "2026-12-01",
