@@ -247,11 +247,14 @@ def bench_events(count: int) -> None:
             attempts.append(attempt.pk)
         by_user = {e.user_id: e for e in Enrolment.objects.filter(user__in=completing, course=course)}
         # The same events as a learner sends them: a POST through the whole Django stack
-        # (middleware, session, the view, the redirect), signed in beforehand.
+        # (middleware, session, the view, the redirect), signed in beforehand and after a look at
+        # the course's page, as a learner comes to its button (the first request of a session
+        # costs four times a later one: its session and account are not cached yet).
         clients = {}
         for user in enrolling_by_request + completing_by_request:
             clients[user.pk] = Client(HTTP_HOST="127.0.0.1")
             clients[user.pk].force_login(user)
+            clients[user.pk].get(reverse("courses:detail", args=[course.slug]))
         last_lesson = Lesson.objects.get(pk=lessons[-1]).slug
 
         def post(user: User, url: str) -> None:
