@@ -17,6 +17,7 @@ from django.utils import timezone
 from literasi.models import User
 from literasi.nip import mask_nip
 from literasi.selectors import provinces_managed_by
+from literasi.sql import aware
 
 from .models import Certificate, SigningOfficial
 from .numbers import normalise_number, number_is_well_formed
@@ -74,9 +75,7 @@ def verification_by_number(*, number: str) -> Verification | None:
     if row is None:
         return None
     pk, status, revoked_at, revoked_reason, snapshot, replaced_by_number = row
-    if revoked_at is not None and timezone.is_naive(revoked_at):  # SQLite keeps UTC without an offset
-        revoked_at = timezone.make_aware(revoked_at, dt.UTC)
-    return Verification(pk=pk, number=number, status=status, revoked_at=revoked_at, revoked_reason=revoked_reason,
+    return Verification(pk=pk, number=number, status=status, revoked_at=aware(revoked_at), revoked_reason=revoked_reason,
                         snapshot_json=snapshot, replaced_by_number=replaced_by_number)  # fmt: skip
 
 

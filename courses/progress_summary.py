@@ -20,10 +20,11 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
+
+from literasi.sql import aware
 
 from .models import NO_COHORT, CompletionWeek, Enrolment, JpYear, ProgressSummary, ProgressTally
 
@@ -48,6 +49,12 @@ class Contribution:
         if not self.counted:
             return (0,) * len(STAGES)
         return (1, int(self.started), int(self.passed), int(self.completed), self.certificates, self.jp)
+
+    def tally(self) -> tuple[bool | int | str, ...]:
+        """The columns of its ``ProgressTally``, in ``TALLY_FIELDS`` order."""
+        province, _course, year, kind, cohort, instansi = self.key
+        return (self.counted, province, year, kind, cohort, instansi, self.started, self.passed, self.completed,
+                self.certificates, self.jp)  # fmt: skip
 
 
 def year_of(moment: dt.datetime) -> int:
@@ -126,12 +133,9 @@ def _read_facts(where: str, params: list[Any]) -> list[dict[str, Any]]:
     with connection.cursor() as cursor:
         cursor.execute(_READ_FACTS.format(where=where, lock=lock), params)
         rows = [dict(zip(_READ_FACTS_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
-    if not settings.USE_TZ or connection.vendor != "sqlite":
-        return rows
-    for row in rows:  # SQLite hands raw queries naive UTC datetimes (the ORM makes them aware)
+    for row in rows:
         for name in _DATETIMES:
-            if row[name] is not None and timezone.is_naive(row[name]):
-                row[name] = row[name].replace(tzinfo=dt.UTC)
+            row[name] = aware(row[name])
     return rows
 
 
@@ -159,7 +163,7 @@ def _move(
         weeks: dict[WeekKey, int] = defaultdict(int)
         activity: dict[Key, dt.datetime] = {}
         left: set[Key] = set()  # rows an enrolment left: their latest activity is read again
-        changed: list[dict[str, Any]] = []  # the tallies to write, as their new values
+        changed: list[tuple[bool | int | str, ...]] = []  # the tallies to write: enrolment id, then TALLY_FIELDS
         for fact in facts:
             old = _tally_contribution(fact, fact["course_id"]) if fact["tally__year"] is not None else None
             certificates, jp = (old.certificates, old.jp) if old else (0, 0)
@@ -194,12 +198,7 @@ def _move(
                     left.add(old.key)
             for i, value in enumerate(new.vector()):
                 deltas[new.key][i] += value
-            values = {
-                "counted": new.counted, "province_code": new.key[0], "year": new.key[2], "employee_kind": new.key[3],
-                "cohort_key": new.key[4], "instansi": new.key[5], "started": new.started, "passed": new.passed,
-                "completed": new.completed, "certificates": new.certificates, "jp": new.jp,
-            }  # fmt: skip
-            changed.append({"enrolment_id": fact["pk"], **values})
+            changed.append((fact["pk"], *new.tally()))
         # Every event writes in the same order, each table's rows sorted, so concurrent events
         # never deadlock. The rows many learners share (weeks, then the summary) come last: their
         # lock is held from there to the commit only.
@@ -213,27 +212,22 @@ def _move(
             _reread_last_activity(key)
 
 
-_WRITE_TALLY = """
-INSERT INTO courses_progresstally (enrolment_id, {columns}) VALUES (%s, {values})
-ON CONFLICT (enrolment_id) DO UPDATE SET {updates}
-"""
+_WRITE_TALLY = f"""
+INSERT INTO courses_progresstally (enrolment_id, {", ".join(TALLY_FIELDS)})
+VALUES (%s, {", ".join(["%s"] * len(TALLY_FIELDS))})
+ON CONFLICT (enrolment_id) DO UPDATE SET {", ".join(f"{name} = excluded.{name}" for name in TALLY_FIELDS)}
+"""  # noqa: S608 - column names from our own tuple; every value is a parameter
 
 
-def _write_tallies(tallies: list[dict[str, Any]]) -> None:
-    """Insert or replace the tallies (one statement, run once per tally)."""
-    if not tallies:
+def _write_tallies(rows: list[tuple[bool | int | str, ...]]) -> None:
+    """Insert or replace the tallies (enrolment id, then ``TALLY_FIELDS``): one statement per tally."""
+    if not rows:
         return
-    sql = _WRITE_TALLY.format(
-        columns=", ".join(TALLY_FIELDS),
-        values=", ".join(["%s"] * len(TALLY_FIELDS)),
-        updates=", ".join(f"{name} = excluded.{name}" for name in TALLY_FIELDS),
-    )
-    rows = [[t["enrolment_id"], *(t[name] for name in TALLY_FIELDS)] for t in tallies]
     with connection.cursor() as cursor:
         if len(rows) == 1:  # the usual case: executemany's pipeline costs more than it saves for one row
-            cursor.execute(sql, rows[0])
+            cursor.execute(_WRITE_TALLY, rows[0])
         else:
-            cursor.executemany(sql, rows)
+            cursor.executemany(_WRITE_TALLY, rows)
 
 
 def _share_cohorts(cohort_ids: set[int]) -> None:
@@ -465,15 +459,15 @@ def summary_rebuild(*, facts: list[EnrolmentFacts], jp_years: Mapping[tuple[int,
     JpYear.objects.bulk_create(
         (JpYear(user_id=u, year=y, jp=jp) for (u, y), jp in jp_years.items() if jp), batch_size=5000
     )
-    tallies = []
-    for fact in facts:
-        c = fact.contribution
-        tallies.append(ProgressTally(
-            enrolment_id=fact.enrolment_id, counted=c.counted, province_code=c.key[0], year=c.key[2],
-            employee_kind=c.key[3], cohort_key=c.key[4], instansi=c.key[5], started=c.started, passed=c.passed,
-            completed=c.completed, certificates=c.certificates, jp=c.jp,
-        ))  # fmt: skip
-    ProgressTally.objects.bulk_create(tallies, batch_size=5000)
+    ProgressTally.objects.bulk_create(
+        (
+            ProgressTally(
+                enrolment_id=fact.enrolment_id, **dict(zip(TALLY_FIELDS, fact.contribution.tally(), strict=True))
+            )
+            for fact in facts
+        ),
+        batch_size=5000,
+    )
     ProgressSummary.objects.bulk_create(
         (
             ProgressSummary(**dict(zip(KEY_FIELDS, key, strict=True)), **values)

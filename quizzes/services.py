@@ -22,6 +22,7 @@ from courses.services import SyncReport, apply_changes, enrolment_refresh_comple
 from literasi.errors import Refusal
 from literasi.models import User
 from literasi.queueing import publish
+from literasi.sql import json_value
 
 from .models import Attempt, Option, Question, Quiz
 from .selectors import answer_key_for_version
@@ -542,10 +543,6 @@ WHERE id = %(attempt)s AND state = %(state)s
 """
 
 
-def _json(value: object) -> Any:
-    return json.loads(value) if isinstance(value, str) else value  # SQLite gives JSON as text
-
-
 def attempt_grade(*, attempt_id: int) -> bool:
     """The grading task's service: grade a submitted attempt, and complete the course if this
     pass was the last requirement.
@@ -562,7 +559,7 @@ def attempt_grade(*, attempt_id: int) -> bool:
         return False
     attempt_id, state, user_id, course_id, quiz_id, key_version, pass_mark, layout, answers = row
     submission = Submission(attempt_id=attempt_id, state=state, user_id=user_id, course_id=course_id, quiz_id=quiz_id,
-                            key_version=key_version, pass_mark=pass_mark, layout=_json(layout), answers=_json(answers))  # fmt: skip
+                            key_version=key_version, pass_mark=pass_mark, layout=json_value(layout), answers=json_value(answers))  # fmt: skip
     if submission.state != Attempt.State.SUBMITTED:
         Attempt.objects.filter(pk=attempt_id).update(grading_runs=F("grading_runs") + 1)
         return False
