@@ -21,6 +21,7 @@ tables back as they were, so the data stays as loaded for the next run.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import random
@@ -32,7 +33,7 @@ from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import bench_environment, manage, prepare_database
+from bench.common import bench_environment, manage, monitoring_summary_off, prepare_database
 
 ENV = bench_environment()
 if not ENV["DATABASE_URL"].startswith("postgres"):
@@ -200,7 +201,7 @@ def bench_events(count: int) -> None:
     from django.test import Client
     from django.urls import reverse
 
-    from courses import progress_summary, services
+    from courses import services
     from courses.models import Course, Enrolment, Lesson, LessonProgress
     from literasi.models import User
     from quizzes import services as quiz_services
@@ -214,12 +215,6 @@ def bench_events(count: int) -> None:
             "bench-dashboard: the event paths need a published course open for enrolment, with a published quiz"
         )
     lessons = list(course.lessons.filter(is_published=True).order_by("order").values_list("pk", flat=True))
-    names = [n for n in dir(progress_summary) if n.startswith("record_")]
-    real = {n: getattr(progress_summary, n) for n in names}
-
-    def summary(on: bool) -> None:
-        for name in names:
-            setattr(progress_summary, name, real[name] if on else (lambda **kwargs: None))
 
     with connection.cursor() as cursor:  # the summary as loaded, put back at the end
         for table in SUMMARY_TABLES:
@@ -233,7 +228,6 @@ def bench_events(count: int) -> None:
     try:
         groups = [people[k * count : (k + 1) * count] for k in range(5)]
         enrolling, enrolling_by_request, completing, completing_by_request, grading = groups
-        summary(True)
         ready = [services.enrolment_create(user=u, course=course) for u in completing + completing_by_request + grading]
         LessonProgress.objects.bulk_create(
             LessonProgress(user=e.user, lesson_id=pk) for e in ready for pk in lessons[:-1]
@@ -279,21 +273,19 @@ def bench_events(count: int) -> None:
             times: dict[bool, list[float]] = {True: [], False: []}
             for i in range(count):
                 on = i % 2 == 0
-                summary(on)
-                started = time.perf_counter()
-                if name.endswith("request"):
-                    run(i)  # the view's own transaction
-                else:
-                    with transaction.atomic():
-                        run(i)
-                times[on].append((time.perf_counter() - started) * 1000)
-            summary(True)
+                with contextlib.nullcontext() if on else monitoring_summary_off():
+                    started = time.perf_counter()
+                    if name.endswith("request"):
+                        run(i)  # the view's own transaction
+                    else:
+                        with transaction.atomic():
+                            run(i)
+                    times[on].append((time.perf_counter() - started) * 1000)
             with_summary, without = statistics.median(times[True]), statistics.median(times[False])
             print(f"  {name:<19} without {without:6.2f} ms  with {with_summary:6.2f} ms  "
                   f"summary {100 * (with_summary - without) / without:+5.1f}% of the path (target <= 10%)")  # fmt: skip
         print("  grading through the real worker: make bench-grading")
     finally:
-        summary(True)
         with transaction.atomic(), connection.cursor() as cursor:
             User.objects.filter(pk__in=[u.pk for u in people]).delete()
             for table in SUMMARY_TABLES:
