@@ -187,6 +187,10 @@ class CertificateEvent(models.Model):
         indexes = [
             models.Index(fields=["cohort", "-at"], name="certificate_event_recent"),
             models.Index(fields=["province", "-at"], name="certificate_event_province"),
+            # The sweep's "revoked or re-issued lately" (certificates.verification_page).
+            models.Index(
+                fields=["at"], name="certificate_event_status", condition=Q(action__in=["revoked", "reissued"])
+            ),
         ]
 
     def __str__(self) -> str:

@@ -9,6 +9,7 @@ automatic issue and a second organiser take turns and never collide; the partial
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Iterable
 
@@ -33,6 +34,7 @@ from literasi.models import User
 from literasi.queueing import publish
 from literasi.selectors import user_manages_province
 
+from . import verification_page
 from .models import (
     Certificate,
     CertificateEvent,
@@ -525,9 +527,10 @@ SWEEP_LIMIT = 20_000
 
 def certificates_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     """From the scheduler: hand the batch queue the certificates whose rendering or email it
-    never got (the broker was away when they were issued) or lost, SWEEP_AFTER after issue.
-    Safe to repeat and to overlap a running batch: rendering and emailing skip what is done.
-    Returns how many certificates were handed over for each."""
+    never got (the broker was away when they were issued) or lost, SWEEP_AFTER after issue, and
+    bring the verification page's kept records of lately revoked or re-issued certificates up
+    to date (certificates.verification_page). Safe to repeat and to overlap a running batch:
+    rendering and emailing skip what is done. Returns how many certificates each part handled."""
     stale = (now or timezone.now()) - SWEEP_AFTER
     unrendered = list(
         Certificate.objects.filter(pdf_sha256="", issued_at__lt=stale)
@@ -543,7 +546,8 @@ def certificates_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     )
     _enqueue_render(unrendered)
     _enqueue_email(unemailed)
-    return {"render": len(unrendered), "email": len(unemailed)}
+    refreshed = verification_page.verification_refresh_recent(now=now or timezone.now())
+    return {"render": len(unrendered), "email": len(unemailed), "verification": refreshed}
 
 
 def certificates_email(*, certificate_ids: list[int]) -> int:
@@ -592,6 +596,7 @@ def certificate_revoke(*, certificate: Certificate, actor: User, reason: str) ->
     certificate.status, certificate.revoked_reason, certificate.revoked_at = (
         Certificate.Status.REVOKED, reason[:300], timezone.now())  # fmt: skip
     certificate.save(update_fields=["status", "revoked_reason", "revoked_at"])
+    transaction.on_commit(functools.partial(verification_page.verification_refresh, number=certificate.number))
     progress_summary.record_certificates(changes={certificate.enrolment_id: (-1, -certificate.snapshot["course"]["jp"], progress_summary.year_of(certificate.issued_at))})  # fmt: skip
     CertificateEvent.objects.create(certificate=certificate, cohort_id=certificate.cohort_id,
                                     province_id=certificate.cohort.province_id,
@@ -627,5 +632,6 @@ def certificate_reissue(*, certificate: Certificate, actor: User, full_name: str
         )  # fmt: skip
         CertificateEvent.objects.create(certificate=new, cohort_id=old.cohort_id, province_id=old.cohort.province_id,
                                         action=CertificateEvent.Action.REISSUED, actor=actor, note=old.number)  # fmt: skip
+        transaction.on_commit(functools.partial(verification_page.verification_refresh, number=old.number))
         transaction.on_commit(lambda: _enqueue_render([new.pk]))
     return new

@@ -29,5 +29,6 @@ def certificates_email_task(certificate_ids: list[int]) -> None:
 
 @shared_task(**batch_task_options())
 def certificates_sweep_task() -> None:
-    """From the scheduler: enqueue the rendering and emails the broker never got or lost."""
+    """From the scheduler: enqueue the rendering and emails the broker never got or lost, and
+    bring lately revoked certificates' verification records up to date."""
     services.certificates_sweep()

@@ -19,14 +19,13 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 from cohorts.selectors import cohort_for
-from literasi import rate_limits
 from literasi.adapters import client_network
 from literasi.errors import Refusal
 from literasi.http import AuthenticatedRequest, or_404
 from literasi.page_shells import render_shell
 from literasi.selectors import provinces_managed_by
 
-from . import selectors, services, signing
+from . import selectors, services, signing, verification_page
 from . import status_list as bitstring
 from .forms import CohortOfficialForm, IssueModeForm, NumberForm, OfficialForm, ReissueForm, RevokeForm
 from .models import Certificate, CertificateEvent, SigningOfficial
@@ -39,11 +38,6 @@ def _client(request: HttpRequest) -> str:
         return client_network(get_account_adapter(request).get_client_ip(request))
     except (PermissionDenied, ImproperlyConfigured, ValueError):  # no or a malformed address
         return request.META.get("REMOTE_ADDR", "")
-
-
-def _rate_limited(request: HttpRequest) -> bool:
-    """Counts this lookup; True past the limit in the client's current minute."""
-    return rate_limits.hit(f"verify-rate:{_client(request)}", window=60) > settings.CERTIFICATES_VERIFY_PER_MINUTE
 
 
 class _KeptPages(MutableMapping):
@@ -104,13 +98,16 @@ def verify_form(request: HttpRequest) -> HttpResponse:
 def verify(request: HttpRequest, number: str) -> HttpResponse:
     """The public verification page: what the certificate says and its status, nothing more.
 
-    Its status is read on every request (a revocation shows at once) and a browser must ask
-    again before showing it again (no-cache); only the stylesheet is kept for long (WhiteNoise)."""
-    if _rate_limited(request):
+    Its status is current on every request (a revocation shows at once; see
+    certificates.verification_page) and a browser must ask again before showing it again
+    (no-cache); only the stylesheet is kept for long (WhiteNoise)."""
+    visit = verification_page.verification_visit(number=number, visitor=_client(request),
+                                                 limit=settings.CERTIFICATES_VERIFY_PER_MINUTE)  # fmt: skip
+    if visit.limited:
         response = render(request, "certificates/verify.html", {"form": NumberForm(), "limited": True}, status=429)
         response["Retry-After"] = "60"
         return response
-    certificate = selectors.verification_by_number(number=number)
+    certificate = visit.certificate
     if certificate is None:
         well_formed = selectors.number_is_well_formed(selectors.normalise_number(number))
         context = {"form": NumberForm(initial={"number": number[:60]}), "number": number[:60],

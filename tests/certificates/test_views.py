@@ -4,7 +4,7 @@ import io
 import zipfile
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.urls import reverse
 
@@ -57,6 +57,9 @@ def test_a_typed_number_with_spaces_and_lower_case_is_found(client, certificate)
 
 
 def test_revoke_and_reissue_show_on_the_verification_page(client, certificate, organiser_jabar):
+    assert (
+        "Sertifikat ini sah." in client.get(reverse("certificates:verify", args=[certificate.number])).content.decode()
+    )
     _login(client, organiser_jabar)
     response = client.post(
         reverse("certificates:reissue", args=[certificate.pk]), {"full_name": "Siti Rahmawati, S.Kom."}
@@ -160,22 +163,83 @@ def test_visitors_behind_the_same_proxy_are_limited_each_on_their_own(client, ce
     assert client.get(url, **spoofed).status_code == 429
 
 
-def test_the_verification_lookup_is_one_indexed_query(client, certificate, django_assert_num_queries):
+def test_a_certificate_checked_recently_is_shown_without_asking_the_database(
+    client, certificate, django_assert_num_queries
+):
     url = reverse("certificates:verify", args=[certificate.number])
-    client.get(url)  # the page is kept now: the next request still reads the status
     with django_assert_num_queries(1):  # the certificate with its replacement's number; sessions untouched
-        client.get(url)
+        first = client.get(url)
+    with django_assert_num_queries(0):  # kept beside the visitor's rate count (certificates.verification_page)
+        second = client.get(url)
+    for page in (first.content.decode(), second.content.decode()):
+        assert "Sertifikat ini sah." in page and certificate.snapshot["learner"]["name"] in page
     with django_assert_num_queries(0):  # a malformed number is refused before any lookup
         client.get(reverse("certificates:verify", args=[certificate.number[:-1] + "?"]))
 
 
 def test_a_revoked_certificate_shows_revoked_at_once_though_its_page_was_kept(client, certificate, organiser_jabar):
     url = reverse("certificates:verify", args=[certificate.number])
-    assert "Sertifikat ini sah." in client.get(url).content.decode()  # kept for this variant
+    assert "Sertifikat ini sah." in client.get(url).content.decode()  # its record and its page kept
     services.certificate_revoke(certificate=certificate, actor=organiser_jabar, reason="Data peserta keliru")
     page = client.get(url).content.decode()
     assert "Sertifikat ini dicabut pada" in page and "Data peserta keliru" in page
     assert "Sertifikat ini sah." not in page
+
+
+def test_a_visit_that_read_the_certificate_just_before_its_revocation_does_not_keep_it_valid(
+    client, certificate, organiser_jabar, monkeypatch
+):
+    """The race a kept record must survive: a visitor's lookup reads the certificate, valid, and
+    before it keeps what it read, the revocation commits (and keeps the revoked record)."""
+    from certificates import selectors, verification_page
+
+    def read_then_revoked_meanwhile(*, number: str):
+        read = selectors.verification_by_number(number=number)
+        services.certificate_revoke(certificate=certificate, actor=organiser_jabar, reason="Ijazah palsu")
+        return read
+
+    url = reverse("certificates:verify", args=[certificate.number])
+    with monkeypatch.context() as patched:
+        patched.setattr(verification_page, "verification_by_number", read_then_revoked_meanwhile)
+        assert "Sertifikat ini sah." in client.get(url).content.decode()  # what this visitor read
+    later = client.get(url).content.decode()
+    assert "Sertifikat ini dicabut pada" in later and "Ijazah palsu" in later
+
+
+def test_a_revocation_that_could_not_reach_redis_shows_after_the_next_sweep(
+    client, certificate, organiser_jabar, monkeypatch
+):
+    if not isinstance(caches["default"], RedisCache):
+        pytest.skip("the kept records live in Redis only when Redis is the cache")
+    import redis
+
+    from certificates import services as certificate_services
+    from devtools.net import free_port
+    from literasi import rate_limits
+
+    url = reverse("certificates:verify", args=[certificate.number])
+    assert "Sertifikat ini sah." in client.get(url).content.decode()
+    with monkeypatch.context() as patched:  # Redis unreachable for the revocation's update only
+        patched.setattr(rate_limits, "_client", lambda location: redis.Redis(port=free_port()))
+        services.certificate_revoke(certificate=certificate, actor=organiser_jabar, reason="NIP keliru")
+    assert "Sertifikat ini sah." in client.get(url).content.decode()  # the kept record is behind
+    assert certificate_services.certificates_sweep()["verification"] == 1  # every minute, from the scheduler
+    page = client.get(url).content.decode()
+    assert "Sertifikat ini dicabut pada" in page and "NIP keliru" in page
+
+
+def test_a_kept_certificate_record_expires_within_minutes(client, certificate):
+    """Records kept for the verification page expire (certificates.verification_page), so even a
+    revocation whose update could not reach Redis shows within minutes."""
+    from certificates import verification_page
+
+    client.get(reverse("certificates:verify", args=[certificate.number]))
+    if isinstance(caches["default"], RedisCache):
+        redis_client = caches["default"]._cache.get_client(write=True)  # the test reads Redis as it is
+        key = cache.make_key(f"verification:1:{certificate.number}")
+        assert 0 < redis_client.ttl(key) <= verification_page.KEPT_SECONDS <= 600
+    else:
+        pytest.skip("the expiry is read from Redis; without it Django's cache keeps the record")
 
 
 def test_the_verification_page_is_never_shown_from_a_cache_without_asking(client, certificate):
@@ -196,8 +260,8 @@ def test_the_rate_limit_says_when_to_try_again_and_lets_the_visitor_back_after_t
     assert "Terlalu banyak pemeriksaan dari alamat Anda. Tunggu satu menit" in refused.content.decode()
     # The minute's counter expires with its minute, however often the visitor knocked (a
     # counter without an expiry would lock them out for good).
-    if isinstance(cache, RedisCache):
-        redis_client = cache._cache.get_client(write=True)  # the test reads Redis as it is
+    if isinstance(caches["default"], RedisCache):
+        redis_client = caches["default"]._cache.get_client(write=True)  # the test reads Redis as it is
         assert 0 < redis_client.ttl(cache.make_key("verify-rate:127.0.0.1")) <= 60
     cache.delete("verify-rate:127.0.0.1")  # what the window's end does
     assert client.get(url).status_code == 200

@@ -1,0 +1,98 @@
+"""What the public verification page reads: the visitor's count for the rate limit and the
+certificate, in one round trip to Redis for a certificate looked up in the last few minutes,
+with PostgreSQL asked only for the others.
+
+Why: the page is what a QR code opens, so it is the platform's most exposed page. Read from
+PostgreSQL on every visit it cost a database connection's health check and the lookup beside
+the Redis count, and ran at 45% of a bare Django view's throughput (``make bench-verify``,
+2026-12-03; target 60%). The figures with the record kept are in the README.
+
+A kept record never shows an old status:
+- a visit that read PostgreSQL keeps what it read only where no record is kept yet (SET NX);
+- revoking or re-issuing a certificate replaces its record once the change has committed
+  (``verification_refresh``, SET), with what PostgreSQL says then.
+So a visit that read the certificate just before a revocation committed either keeps its record
+before the revocation's (which replaces it) or finds the revocation's there (and keeps nothing).
+What is left is a replacement that did not reach Redis (it was unreachable for that moment; a
+warning is logged). The scheduler's certificates sweep (every minute) replaces the records of
+every certificate revoked or re-issued within the records' lifetime again
+(``verification_refresh_recent``), and records expire after ``KEPT_SECONDS`` anyway. Without
+Redis (the embedded default) the records live in Django's cache, with the same rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from literasi import rate_limits
+
+from .models import CertificateEvent
+from .numbers import normalise_number, number_is_well_formed
+from .selectors import Verification, verification_by_number
+
+KEPT_SECONDS = 300
+_FORMAT = 1  # part of the key: a release that changes the record's fields reads none of the old ones
+
+
+@dataclass(frozen=True)
+class Visit:
+    limited: bool  # past the visitor's limit this minute: nothing was looked up
+    certificate: Verification | None  # None: unknown or malformed number
+
+
+def verification_visit(*, number: str, visitor: str, limit: int) -> Visit:
+    """Count the visitor's lookup in the current minute and, within ``limit``, return the
+    certificate with this number as the page shows it (kept in Redis if it was not yet)."""
+    number = normalise_number(number)
+    kept_key = _key(number) if number_is_well_formed(number) else None
+    count, kept = rate_limits.hit_reading(f"verify-rate:{visitor}", window=60, kept=kept_key)
+    if count > limit:
+        return Visit(limited=True, certificate=None)
+    if kept is not None:
+        return Visit(limited=False, certificate=_loads(number, kept))
+    certificate = verification_by_number(number=number)
+    if certificate is not None:
+        rate_limits.keep(_key(number), _dumps(certificate), seconds=KEPT_SECONDS, replace=False)
+    return Visit(limited=False, certificate=certificate)
+
+
+def verification_refresh(*, number: str) -> None:
+    """Replace the kept record of this certificate with what PostgreSQL says now. Call once the
+    transaction that revoked or replaced it has committed (``transaction.on_commit``)."""
+    certificate = verification_by_number(number=number)
+    if certificate is not None:
+        rate_limits.keep(_key(certificate.number), _dumps(certificate), seconds=KEPT_SECONDS, replace=True)
+
+
+def verification_refresh_recent(*, now: dt.datetime) -> int:
+    """Replace the kept records of the certificates revoked or re-issued within the records'
+    lifetime (with a margin), from the scheduler's sweep: a replacement that could not reach
+    Redis at the time is made good within a sweep. Returns how many records were replaced."""
+    since = now - dt.timedelta(seconds=2 * KEPT_SECONDS)
+    changed = CertificateEvent.objects.filter(
+        action__in=[CertificateEvent.Action.REVOKED, CertificateEvent.Action.REISSUED], at__gte=since
+    ).values_list("certificate__number", "certificate__replaces__number")
+    numbers = sorted({number for pair in changed for number in pair if number})
+    for number in numbers:
+        verification_refresh(number=number)
+    return len(numbers)
+
+
+def _key(number: str) -> str:
+    return f"verification:{_FORMAT}:{number}"
+
+
+def _dumps(certificate: Verification) -> str:
+    revoked_at = certificate.revoked_at.isoformat() if certificate.revoked_at else None
+    return json.dumps([certificate.pk, certificate.status, revoked_at, certificate.revoked_reason,
+                       certificate.snapshot_json, certificate.replaced_by_number])  # fmt: skip
+
+
+def _loads(number: str, kept: str) -> Verification:
+    pk, status, revoked_at, revoked_reason, snapshot_json, replaced_by_number = json.loads(kept)
+    return Verification(pk=pk, number=number, status=status,
+                        revoked_at=dt.datetime.fromisoformat(revoked_at) if revoked_at else None,
+                        revoked_reason=revoked_reason, snapshot_json=snapshot_json,
+                        replaced_by_number=replaced_by_number)  # fmt: skip
