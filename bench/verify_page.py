@@ -1,7 +1,7 @@
 """The public certificate verification page vs a bare Django view, through the same gunicorn
 settings, in one run (measured as bench/lesson_page.py measures the lesson page).
 
-    make bench-verify      (or: .venv/bin/python bench/verify_page.py [--seconds 5] [--rounds 6])
+    make bench-verify      (or: .venv/bin/python bench/verify_page.py [--seconds 5] [--rounds 12])
 
 An anonymous visitor opens a valid certificate's page, as from its QR code: the lookup by number
 (one indexed query, with its replacement if any), the per-address rate limit (a Redis counter;
@@ -52,7 +52,7 @@ print(services.verification_url(certificate.number).removeprefix(services.settin
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=int, default=5, help="length of one measuring slice")
-    parser.add_argument("--rounds", type=int, default=6, help="slices per view, alternating bare and verification")
+    parser.add_argument("--rounds", type=int, default=12, help="slices per view, alternating bare and verification")
     parser.add_argument("--connections", type=int, default=8)
     args = parser.parse_args()
 
