@@ -583,7 +583,8 @@ def certificates_email(*, certificate_ids: list[int]) -> int:
 @transaction.atomic
 def certificate_revoke(*, certificate: Certificate, actor: User, reason: str) -> Certificate:
     """Revoke a valid certificate with a reason (Refusal without one). Its verification page and
-    the status list then say revoked; its PDF is no longer offered. Safe to repeat."""
+    the status list then say revoked (the page's kept record is replaced after the commit); its
+    PDF is no longer offered. Safe to repeat."""
     _require_manager(actor, certificate.cohort.province_id)
     reason = reason.strip()
     if not reason:
@@ -596,7 +597,9 @@ def certificate_revoke(*, certificate: Certificate, actor: User, reason: str) ->
     certificate.status, certificate.revoked_reason, certificate.revoked_at = (
         Certificate.Status.REVOKED, reason[:300], timezone.now())  # fmt: skip
     certificate.save(update_fields=["status", "revoked_reason", "revoked_at"])
-    transaction.on_commit(functools.partial(verification_page.verification_refresh, number=certificate.number))
+    transaction.on_commit(
+        functools.partial(verification_page.verification_refresh, number=certificate.number), robust=True
+    )
     progress_summary.record_certificates(changes={certificate.enrolment_id: (-1, -certificate.snapshot["course"]["jp"], progress_summary.year_of(certificate.issued_at))})  # fmt: skip
     CertificateEvent.objects.create(certificate=certificate, cohort_id=certificate.cohort_id,
                                     province_id=certificate.cohort.province_id,
@@ -607,7 +610,8 @@ def certificate_revoke(*, certificate: Certificate, actor: User, reason: str) ->
 def certificate_reissue(*, certificate: Certificate, actor: User, full_name: str) -> Certificate:
     """Issue a new version of a valid certificate after the learner's name was corrected: the same
     participant number with the next version, everything else as first issued. The old version
-    becomes "replaced" and points to the new one. Refusal for an unchanged or empty name."""
+    becomes "replaced" and points to the new one (its verification page's kept record is replaced
+    after the commit). Refusal for an unchanged or empty name."""
     _require_manager(actor, certificate.cohort.province_id)
     full_name = " ".join(full_name.split())
     if not full_name:
@@ -632,6 +636,6 @@ def certificate_reissue(*, certificate: Certificate, actor: User, full_name: str
         )  # fmt: skip
         CertificateEvent.objects.create(certificate=new, cohort_id=old.cohort_id, province_id=old.cohort.province_id,
                                         action=CertificateEvent.Action.REISSUED, actor=actor, note=old.number)  # fmt: skip
-        transaction.on_commit(functools.partial(verification_page.verification_refresh, number=old.number))
+        transaction.on_commit(functools.partial(verification_page.verification_refresh, number=old.number), robust=True)
         transaction.on_commit(lambda: _enqueue_render([new.pk]))
     return new

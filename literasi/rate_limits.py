@@ -42,8 +42,9 @@ return {count}
 @functools.cache
 def _client(location: str) -> redis.Redis:
     # One client (and its connection pool) per process; redis-py's pool notices a fork and
-    # opens its own connections in the child (gunicorn preloads the app).
-    return redis.Redis.from_url(location)
+    # opens its own connections in the child (gunicorn preloads the app). Short timeouts: a Redis
+    # host that stops answering costs a page half a second, not gunicorn's whole timeout.
+    return redis.Redis.from_url(location, socket_connect_timeout=0.5, socket_timeout=0.5)
 
 
 @functools.cache
@@ -70,7 +71,7 @@ def hit(name: str, *, window: int) -> int:
 
 def hit_reading(name: str, *, window: int, kept: str | None = None) -> tuple[int, str | None]:
     """``hit``, and the value ``keep`` stored under ``kept`` (None if there is none), in one
-    round trip to Redis. With Redis away: a count of 0 and no value."""
+    round trip to Redis. With Redis away: a count of 0 (a real count is at least 1) and no value."""
     location = _redis_location()
     if location is None:
         return _hit_without_redis(name, window), (cache.get(kept) if kept else None)
