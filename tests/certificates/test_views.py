@@ -252,9 +252,20 @@ def test_a_late_refresh_that_read_the_certificate_valid_does_not_undo_its_revoca
     assert "Sertifikat ini dicabut pada" in page and "Dicabut BKD" in page
 
 
+@pytest.fixture
+def no_pdfs(monkeypatch):
+    """No PDF is rendered (the verification page needs none). A transactional test runs after the
+    browser tests (pytest-django orders them so), while Playwright's event loop runs in this
+    thread for the session, and pyHanko's signing calls asyncio.run, which cannot run there."""
+    from certificates import tasks
+
+    monkeypatch.setattr(tasks.certificates_render_task, "delay", lambda *args, **kwargs: None)
+    monkeypatch.setattr(tasks.certificates_render_task, "apply_async", lambda *args, **kwargs: None)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_kept_record_follows_a_revocation_once_it_commits_and_never_one_rolled_back(
-    client, certificate, organiser_jabar, monkeypatch
+    no_pdfs, client, certificate, organiser_jabar, monkeypatch
 ):
     monkeypatch.setattr("django.db.transaction.on_commit", real_on_commit)  # real commits in this test
     url = reverse("certificates:verify", args=[certificate.number])
