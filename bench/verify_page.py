@@ -3,9 +3,10 @@ settings, in one run (measured as bench/lesson_page.py measures the lesson page)
 
     make bench-verify      (or: .venv/bin/python bench/verify_page.py [--seconds 5] [--rounds 12])
 
-An anonymous visitor opens a valid certificate's page, as from its QR code: the lookup by number
-(one indexed query, with its replacement if any), the per-address rate limit (a Redis counter;
-its limit raised here so that the load generator is never refused) and the page. Prints both
+An anonymous visitor opens a valid certificate's page, as from its QR code: the per-address rate
+limit's counter and the certificate's kept record, read from Redis in one round trip
+(certificates.verification_page; the limit is raised here so that the load generator is never
+refused), and the page. Prints both
 throughputs and their ratio. Target: the verification page reaches at least 60% of the bare
 view's throughput.
 """

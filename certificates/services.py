@@ -531,7 +531,8 @@ def certificates_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     bring the verification page's kept records of lately revoked or re-issued certificates up
     to date (certificates.verification_page). Safe to repeat and to overlap a running batch:
     rendering and emailing skip what is done. Returns how many certificates each part handled."""
-    stale = (now or timezone.now()) - SWEEP_AFTER
+    now = now or timezone.now()
+    stale = now - SWEEP_AFTER
     unrendered = list(
         Certificate.objects.filter(pdf_sha256="", issued_at__lt=stale)
         .exclude(status=Certificate.Status.REPLACED)
@@ -546,7 +547,7 @@ def certificates_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     )
     _enqueue_render(unrendered)
     _enqueue_email(unemailed)
-    refreshed = verification_page.verification_refresh_recent(now=now or timezone.now())
+    refreshed = verification_page.verification_refresh_recent(now=now)
     return {"render": len(unrendered), "email": len(unemailed), "verification": refreshed}
 
 

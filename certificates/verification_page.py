@@ -27,6 +27,7 @@ revocation can keep the old record until the next sweep or its expiry.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from dataclasses import dataclass
@@ -51,15 +52,15 @@ def verification_visit(*, number: str, visitor: str, limit: int) -> Visit:
     """Count the visitor's lookup in the current minute and, within ``limit``, return the
     certificate with this number as the page shows it (kept in Redis if it was not yet)."""
     number = normalise_number(number)
-    kept_key = _key(number) if number_is_well_formed(number) else None
-    count, kept = rate_limits.hit_reading(f"verify-rate:{visitor}", window=60, kept=kept_key)
+    key = kept_key(number) if number_is_well_formed(number) else None
+    count, kept = rate_limits.hit_reading(f"verify-rate:{visitor}", window=60, kept=key)
     if count > limit:
         return Visit(limited=True, certificate=None)
     if kept is not None:
-        return Visit(limited=False, certificate=_loads(number, kept))
+        return Visit(limited=False, certificate=_loads(kept))
     certificate = verification_by_number(number=number)
     if certificate is not None and count:  # a count of 0: Redis is away, so keeping would fail too
-        rate_limits.keep(_key(number), _dumps(certificate), seconds=KEPT_SECONDS, replace=False)
+        rate_limits.keep(kept_key(number), _dumps(certificate), seconds=KEPT_SECONDS, replace=False)
     return Visit(limited=False, certificate=certificate)
 
 
@@ -71,7 +72,7 @@ def verification_refresh(*, number: str) -> None:
     certificate = verification_by_number(number=number)
     if certificate is not None:
         final = certificate.status != Certificate.Status.VALID
-        rate_limits.keep(_key(certificate.number), _dumps(certificate), seconds=KEPT_SECONDS, replace=final)
+        rate_limits.keep(kept_key(certificate.number), _dumps(certificate), seconds=KEPT_SECONDS, replace=final)
 
 
 def verification_refresh_recent(*, now: dt.datetime) -> int:
@@ -91,19 +92,19 @@ def verification_refresh_recent(*, now: dt.datetime) -> int:
     return len(numbers)
 
 
-def _key(number: str) -> str:
+def kept_key(number: str) -> str:
+    """The cache key (before the cache's prefix) of the record kept for this certificate number."""
     return f"verification:{_FORMAT}:{number}"
 
 
 def _dumps(certificate: Verification) -> str:
-    revoked_at = certificate.revoked_at.isoformat() if certificate.revoked_at else None
-    return json.dumps([certificate.pk, certificate.status, revoked_at, certificate.revoked_reason,
-                       certificate.snapshot_json, certificate.replaced_by_number])  # fmt: skip
+    fields = dataclasses.asdict(certificate)
+    fields["revoked_at"] = certificate.revoked_at.isoformat() if certificate.revoked_at else None
+    return json.dumps(fields)
 
 
-def _loads(number: str, kept: str) -> Verification:
-    pk, status, revoked_at, revoked_reason, snapshot_json, replaced_by_number = json.loads(kept)
-    return Verification(pk=pk, number=number, status=status,
-                        revoked_at=dt.datetime.fromisoformat(revoked_at) if revoked_at else None,
-                        revoked_reason=revoked_reason, snapshot_json=snapshot_json,
-                        replaced_by_number=replaced_by_number)  # fmt: skip
+def _loads(kept: str) -> Verification:
+    fields = json.loads(kept)
+    if fields["revoked_at"]:
+        fields["revoked_at"] = dt.datetime.fromisoformat(fields["revoked_at"])
+    return Verification(**fields)
