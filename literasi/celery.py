@@ -60,6 +60,11 @@ app.conf.update(
             "schedule": 60.0,
             "options": {"queue": BATCH_QUEUE, "expires": 60},
         },
+        "sweep-records-exports": {
+            "task": "monitoring.tasks.records_exports_sweep_task",
+            "schedule": 60.0,
+            "options": {"queue": BATCH_QUEUE, "expires": 60},
+        },
         "clear-expired-sessions": {
             "task": "literasi.tasks.sessions_clear_expired",
             "schedule": crontab(hour=2, minute=30),

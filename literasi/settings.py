@@ -72,6 +72,8 @@ CERTIFICATES_PADES_CERT = os.environ.get("CERTIFICATES_PADES_CERT", str(CERTIFIC
 CERTIFICATES_VC_KEY = os.environ.get("CERTIFICATES_VC_KEY", str(CERTIFICATES_KEY_DIR / "credential-ed25519.pem"))
 # Lookups of the public verification page per client address and minute.
 CERTIFICATES_VERIFY_PER_MINUTE = env_int("CERTIFICATES_VERIFY_PER_MINUTE", 30)
+# Days an export of training records (NIPs and names) is kept for download before its file is deleted.
+EXPORT_KEEP_DAYS = env_int("EXPORT_KEEP_DAYS", 7)
 
 INSTALLED_APPS = [
     "literasi",

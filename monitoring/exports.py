@@ -1,16 +1,21 @@
-"""Monitoring exports, CSV and XLSX, streamed in bounded memory; no cell can be read as a formula.
+"""Monitoring exports, CSV and XLSX, written in bounded memory; no cell can be read as a formula.
 
-CSV rows go to the response as they are read. An XLSX is written row by row (openpyxl's
-write-only mode) into a temporary file, which is then streamed: neither holds the rows in memory.
+CSV rows go out as they are read. An XLSX is written row by row (openpyxl's write-only mode)
+into a file: neither holds the rows in memory. The province table (38 rows) is sent in the
+request; SIASN's training records are written by a batch worker (``services.records_export_build``).
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import tempfile
 from collections.abc import Iterable, Iterator
+from typing import IO
 
 from django.http import FileResponse, StreamingHttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cohorts.spreadsheets import neutralise
 
@@ -31,8 +36,12 @@ def csv_lines(header: list[str], rows: Iterable[Iterable[object]]) -> Iterator[b
         yield writer.writerow([neutralise(v) for v in row]).encode("utf-8")
 
 
-def xlsx_file(header: list[str], rows: Iterable[Iterable[object]], *, sheet: str):
-    """A temporary file holding the workbook, positioned at its start (deleted when closed)."""
+def csv_write(header: list[str], rows: Iterable[Iterable[object]], target: IO[bytes]) -> None:
+    for line in csv_lines(header, rows):
+        target.write(line)
+
+
+def xlsx_write(header: list[str], rows: Iterable[Iterable[object]], target: IO[bytes], *, sheet: str) -> None:
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
@@ -40,8 +49,13 @@ def xlsx_file(header: list[str], rows: Iterable[Iterable[object]], *, sheet: str
     worksheet.append(header)
     for row in rows:
         worksheet.append([neutralise(v) for v in row])
-    target = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes (and so deletes) it
     workbook.save(target)
+
+
+def xlsx_file(header: list[str], rows: Iterable[Iterable[object]], *, sheet: str):
+    """A temporary file holding the workbook, positioned at its start (deleted when closed)."""
+    target = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes (and so deletes) it
+    xlsx_write(header, rows, target, sheet=sheet)
     target.seek(0)
     return target
 
@@ -53,3 +67,25 @@ def response(fmt: str, name: str, header: list[str], rows: Iterable[Iterable[obj
     reply = StreamingHttpResponse(csv_lines(header, rows), content_type="text/csv; charset=utf-8")
     reply["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return reply
+
+
+def siasn_header() -> list[str]:
+    return [_("NIP"), _("Name"), _("Course name"), _("Hours (JP)"), _("Certificate number"),
+            _("Organising institution"), _("Kind of course"), _("Year"), _("Start date"), _("End date"),
+            _("Agency (instansi)")]  # fmt: skip
+
+
+def _date(value: dt.datetime | None) -> str:
+    return timezone.localtime(value).strftime("%d-%m-%Y") if value else ""
+
+
+def siasn_rows(records: Iterable[tuple]) -> Iterator[list[object]]:
+    """One row per certificate, as SIASN's course history asks for it (dates dd-mm-yyyy), from
+    ``selectors.training_records``."""
+    self_paced, in_cohort = _("E-learning, self-paced"), _("E-learning in a cohort")
+    for nip, snapshot, number, enrolled_at, year, sequence in records:
+        learner, course = snapshot["learner"], snapshot["course"]
+        completed = dt.datetime.fromisoformat(snapshot["dates"]["completed"])
+        yield [nip or learner.get("nip", ""), learner["name"], course["title"], course["jp"], number,
+               snapshot["template"]["issuer_name"], self_paced if sequence == 0 else in_cohort, year,
+               _date(enrolled_at), _date(completed), learner.get("instansi", "")]  # fmt: skip

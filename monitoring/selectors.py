@@ -6,11 +6,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum
+from django.utils import timezone
 
 from cohorts.models import Cohort
 from courses.models import NO_COHORT, Course, ProgressSummary
-from literasi.models import Province, RegistrationCount
+from literasi.models import Province, RegistrationCount, User
+from literasi.selectors import provinces_managed_by
+
+from .models import RecordsExport
 
 SELF_PACED, IN_COHORT = "mandiri", "angkatan"
 COUNTS = ("enrolled", "started", "passed", "completed", "certificates", "jp")
@@ -330,3 +335,18 @@ def completions_per_week(*, provinces: QuerySet[Province] | None, filters: Filte
     if filters.kind is not None:
         rows = rows.filter(employee_kind=filters.kind)
     return dict(rows.values_list("week").annotate(n=Sum("completed")))
+
+
+def records_exports_of(*, user: User) -> QuerySet[RecordsExport]:
+    """The exports ``user`` asked for in the last ``EXPORT_KEEP_DAYS`` days and a week (newest
+    first), with their provinces, for the list of their exports."""
+    since = timezone.now() - dt.timedelta(days=settings.EXPORT_KEEP_DAYS + 7)
+    return RecordsExport.objects.filter(requested_by=user, requested_at__gte=since).prefetch_related("provinces")
+
+
+def records_export_for(*, user: User, export_id: int) -> RecordsExport | None:
+    """The export, if ``user`` asked for it and still manages every province it holds; else None."""
+    export = RecordsExport.objects.filter(pk=export_id, requested_by=user).first()
+    if export is None or export.provinces.exclude(code__in=provinces_managed_by(user).values("code")).exists():
+        return None
+    return export

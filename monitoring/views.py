@@ -1,24 +1,28 @@
 from __future__ import annotations
 
-import datetime as dt
+from urllib.parse import parse_qsl
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
-from courses.models import Course
+from literasi.errors import Refusal
 from literasi.http import AuthenticatedRequest
-from literasi.models import EmployeeKind, Province
+from literasi.models import Province
 from literasi.roles import roles_of
 from literasi.selectors import provinces_managed_by
 
-from . import charts, exports, selectors, tables
-from .selectors import IN_COHORT, SELF_PACED, Filters
-
-PARAMS = ("kursus", "tahun", "jenis", "mode")
+from . import charts, exports, selectors, services, tables
+from .filters import filters_from, query_of
+from .models import RecordsExport
+from .selectors import Filters
 
 
 def province_columns() -> list[tuple[str, str]]:
@@ -43,51 +47,6 @@ def _staff_provinces(request: AuthenticatedRequest):
     if not roles_of(request.user).is_staff_role:
         raise Http404
     return provinces_managed_by(request.user)
-
-
-def filters_from(request: HttpRequest) -> tuple[Filters, list[str], dict]:
-    """The filters asked for, each unknown value left out with a note saying so (never an error)."""
-    courses = list(
-        Course.objects.filter(status=Course.Status.PUBLISHED).order_by("order", "title").only("slug", "title", "order")
-    )  # not the descriptions (20 KB for the five launch courses)
-    years = selectors.years_known()
-    notes: list[str] = []
-    get = request.GET
-    course = year = kind = mode = None
-    if value := get.get("kursus", ""):
-        course = next((c for c in courses if c.slug == value), None)
-        if course is None:
-            notes.append(_("There is no course “%(value)s”: all courses are shown.") % {"value": value})
-    if value := get.get("tahun", ""):
-        year = int(value) if value.isdigit() and int(value) in years else None
-        if year is None:
-            notes.append(_("There is nothing for the year “%(value)s”: all years are shown.") % {"value": value})
-    if value := get.get("jenis", ""):
-        kind = value if value in EmployeeKind.values else None
-        if kind is None:
-            notes.append(_("Unknown kind of employee “%(value)s”: all kinds are shown.") % {"value": value})
-    if value := get.get("mode", ""):
-        mode = value if value in (SELF_PACED, IN_COHORT) else None
-        if mode is None:
-            notes.append(_("Unknown choice “%(value)s”: cohorts and self-paced learners are shown.") % {"value": value})
-    choices = {
-        "courses": courses,
-        "years": years,
-        "kinds": EmployeeKind.choices,
-        "modes": [(IN_COHORT, _("In a cohort")), (SELF_PACED, _("Self-paced"))],
-    }
-    return Filters(course=course, year=year, kind=kind, mode=mode, published=tuple(courses)), notes, choices
-
-
-def _query(filters: Filters, **extra: str) -> str:
-    from django.http import QueryDict
-
-    query = QueryDict(mutable=True)
-    for name, value in (("kursus", filters.course.slug if filters.course else None), ("tahun", filters.year),
-                        ("jenis", filters.kind), ("mode", filters.mode), *extra.items()):  # fmt: skip
-        if value:
-            query[name] = str(value)
-    return query.urlencode()
 
 
 def _sort(request: HttpRequest, notes: list[str], default: str = "name") -> str:
@@ -120,13 +79,14 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     ):
         url = redirect("monitoring:province", code=codes[0]).url
         return redirect(f"{url}?{request.GET.urlencode()}" if request.GET else url)
-    filters, notes, choices = filters_from(request)
+    filters, notes, choices = filters_from(request.GET)
     sort = _sort(request, notes)
     rows, total, funnel = selectors.province_overview(provinces=provinces, filters=filters)
-    query = _query(filters)
+    query = query_of(filters)
     return render(request, "monitoring/dashboard.html", {
         "province_rows": tables.province_rows(selectors.sort_rows(rows, sort), query), "total": total, "filters": filters, "notes": notes,
         "choices": choices, "sort": sort, "query": query, "by": "province", "funnel": funnel,
+        "export_fields": _export_fields(query),
         "province_columns": province_columns(),
         "charts": _charts(provinces=provinces, filters=filters, funnel=funnel, rows=rows,
                           every_province=roles_of(request.user).is_national_admin),
@@ -139,7 +99,7 @@ def province(request: AuthenticatedRequest, code: str) -> HttpResponse:
     province = _staff_provinces(request).filter(code=code).first()
     if province is None:
         raise Http404
-    filters, notes, choices = filters_from(request)
+    filters, notes, choices = filters_from(request.GET)
     sort = _sort(request, notes)
     rows, total = selectors.cohort_table(province=province, filters=filters)
     agencies = selectors.agency_table(province=province, filters=filters)
@@ -148,15 +108,12 @@ def province(request: AuthenticatedRequest, code: str) -> HttpResponse:
     return render(request, "monitoring/province.html", {
         "province": province, "rows": selectors.sort_rows(rows, sort), "total": total,
         "agencies": selectors.sort_rows(agencies, sort), "filters": filters, "notes": notes, "choices": choices,
-        "sort": sort, "query": _query(filters), "by": "cohort",
+        "sort": sort, "query": query_of(filters), "by": "cohort",
+        "export_fields": _export_fields(query_of(filters), provinsi=province.code),
         "funnel": funnel, "charts": _charts(provinces=only, filters=filters, funnel=funnel),
         "several_provinces": provinces_managed_by(request.user).count() > 1,
         "cohort_columns": cohort_columns(), "agency_columns": agency_columns(),
     })  # fmt: skip
-
-
-def _when(value) -> str:
-    return timezone.localtime(value).strftime("%d-%m-%Y") if value else ""
 
 
 @login_required
@@ -165,7 +122,7 @@ def export_provinces(request: AuthenticatedRequest, fmt: str) -> HttpResponse:
     if fmt not in ("csv", "xlsx"):
         raise Http404
     provinces = _staff_provinces(request)
-    filters, notes, _choices = filters_from(request)
+    filters, notes, _choices = filters_from(request.GET)
     rows, total = selectors.province_table(provinces=provinces, filters=filters)
     rows = selectors.sort_rows(rows, _sort(request, notes))
     header = [label for _key, label in province_columns()]
@@ -180,38 +137,66 @@ def export_provinces(request: AuthenticatedRequest, fmt: str) -> HttpResponse:
     return exports.response(fmt, "pemantauan-provinsi", header, lines(), sheet=_("Provinces"))
 
 
-def siasn_header() -> list[str]:
-    return [_("NIP"), _("Name"), _("Course name"), _("Hours (JP)"), _("Certificate number"),
-            _("Organising institution"), _("Kind of course"), _("Year"), _("Start date"), _("End date"),
-            _("Agency (instansi)")]  # fmt: skip
-
-
-def siasn_rows(records):
-    """One row per certificate, as SIASN's course history asks for it (dates dd-mm-yyyy)."""
-    self_paced, in_cohort = _("E-learning, self-paced"), _("E-learning in a cohort")
-    for nip, snapshot, number, enrolled_at, year, sequence in records:
-        learner, course = snapshot["learner"], snapshot["course"]
-        completed = dt.datetime.fromisoformat(snapshot["dates"]["completed"])
-        yield [nip or learner.get("nip", ""), learner["name"], course["title"], course["jp"], number,
-               snapshot["template"]["issuer_name"], self_paced if sequence == 0 else in_cohort, year,
-               _when(enrolled_at), _when(completed), learner.get("instansi", "")]  # fmt: skip
+def _export_fields(query: str, **extra: str) -> list[tuple[str, str]]:
+    """The hidden fields of the form that asks for the SIASN export of what the page shows."""
+    return [*parse_qsl(query), *((k, v) for k, v in extra.items() if v)]
 
 
 @login_required
-def export_siasn(request: AuthenticatedRequest, fmt: str) -> HttpResponse:
-    """Training records for SIASN: one row per valid certificate of the provinces managed
-    (``provinsi`` narrows to one; a province not managed is a 404), with the page's filters."""
-    if fmt not in ("csv", "xlsx"):
-        raise Http404
+@require_POST
+def export_siasn(request: AuthenticatedRequest) -> HttpResponse:
+    """Ask for the training records for SIASN (one row per valid certificate of the provinces
+    managed; ``provinsi`` narrows to one, a province not managed is a 404), with the page's
+    filters, as a file written by a batch worker; then the list of the person's exports."""
     provinces = _staff_provinces(request)
-    if code := request.GET.get("provinsi", ""):
+    if code := request.POST.get("provinsi", ""):
         provinces = provinces.filter(code=code)
         if not provinces.exists():
             raise Http404
-    filters, _notes, _choices = filters_from(request)
-    records = selectors.training_records(provinces=provinces, filters=filters).iterator(chunk_size=2000)
-    return exports.response(fmt, "riwayat-pelatihan-siasn", siasn_header(), siasn_rows(records),
-                            sheet=_("Training records"))  # fmt: skip
+    fmt = request.POST.get("format", "")
+    if fmt not in RecordsExport.Format.values:
+        messages.error(request, _("Choose CSV or XLSX for the export."))
+        return redirect("monitoring:exports")
+    filters, notes, _choices = filters_from(request.POST)
+    for note in notes:
+        messages.warning(request, note)
+    try:
+        services.records_export_request(user=request.user, fmt=fmt, provinces=provinces, filters=filters)
+    except Refusal as refusal:
+        messages.error(request, refusal.message)
+    return redirect("monitoring:exports")
+
+
+def _exports_context(request: AuthenticatedRequest) -> dict:
+    exports = list(selectors.records_exports_of(user=request.user)[:50])
+    return {"exports": exports, "in_progress": any(e.in_progress for e in exports),
+            "keep_days": settings.EXPORT_KEEP_DAYS}  # fmt: skip
+
+
+@login_required
+def exports_list(request: AuthenticatedRequest) -> HttpResponse:
+    """The exports this person asked for, each with its state and, once written, its download."""
+    _staff_provinces(request)
+    return render(request, "monitoring/exports.html", _exports_context(request))
+
+
+@login_required
+def exports_status(request: AuthenticatedRequest) -> HttpResponse:
+    """The list alone, polled by htmx while an export is being written."""
+    _staff_provinces(request)
+    return render(request, "monitoring/_exports_table.html", _exports_context(request))
+
+
+@never_cache
+@login_required
+def export_download(request: AuthenticatedRequest, export_id: int) -> FileResponse:
+    """The file of a written export, for the person who asked for it only, and only while they
+    still manage every province it holds (404 otherwise, as at every province-scoped URL)."""
+    export = selectors.records_export_for(user=request.user, export_id=export_id)
+    if export is None or export.state != RecordsExport.State.READY:
+        raise Http404
+    return FileResponse(export.file.open("rb"), as_attachment=True, filename=services.download_name(export),
+                        content_type=exports.XLSX if export.fmt == "xlsx" else "text/csv; charset=utf-8")  # fmt: skip
 
 
 def _jp_year(request: HttpRequest, notes: list[str]) -> int:

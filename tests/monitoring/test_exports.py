@@ -1,4 +1,5 @@
-"""Exports: SIASN training records (one row per certificate), formula-safe, scoped, streamed."""
+"""Exports of training records for SIASN (one row per certificate): asked for on the page,
+written by a batch worker, downloaded by the person who asked; formula-safe, scoped, bounded."""
 
 from __future__ import annotations
 
@@ -12,15 +13,29 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from django.core.files.storage import default_storage
 from openpyxl import load_workbook
 
 from certificates import services as certificate_services
 from certificates.models import Certificate
-from monitoring import exports, views
+from courses.models import Course
+from literasi.models import Province
+from literasi.services import organiser_unassign
+from monitoring import exports, services
+from monitoring.filters import filters_from
+from monitoring.models import RecordsExport
 
+from ..factories import UserFactory
 from .helpers import complete, make_cohort
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _media(tmp_path, settings, monkeypatch):
+    """Files go to a folder of the test's own; a worker process started by the test too."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    monkeypatch.setenv("MEDIA_ROOT", str(tmp_path / "media"))
 
 
 @pytest.fixture
@@ -50,15 +65,46 @@ def certified(national_admin, jabar, bali):
     return out
 
 
-def read_csv(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+def read_csv(data: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
 
 
-def test_siasn_csv_has_one_row_per_certificate_with_what_a_record_needs(client, national_admin, certified):
+def ask(client, **fields) -> RecordsExport:
+    """Ask for an export as the page's form does; the newest export of that person."""
+    response = client.post("/pemantauan/ekspor/siasn/", {"format": "csv", **fields})
+    assert response.status_code == 302 and response["Location"] == "/pemantauan/ekspor/"
+    return RecordsExport.objects.latest("pk")
+
+
+def written(client, export: RecordsExport) -> bytes:
+    """What the batch worker would write (the task's service, called here), downloaded."""
+    services.records_export_build(export_id=export.pk)
+    response = client.get(f"/pemantauan/ekspor/{export.pk}/unduh/")
+    assert response.status_code == 200, response.status_code
+    return b"".join(response.streaming_content)
+
+
+def stored(export_id: int) -> str:
+    """The name of the export's file in storage ("" once deleted)."""
+    return RecordsExport.objects.values_list("file", flat=True).get(pk=export_id)
+
+
+def test_an_export_is_asked_for_written_in_the_background_and_downloaded(client, national_admin, certified):
     client.force_login(national_admin)
-    response = client.get("/pemantauan/ekspor/siasn.csv?provinsi=32")
-    assert response["Content-Disposition"] == 'attachment; filename="riwayat-pelatihan-siasn.csv"'
-    lines = read_csv(response)
+    page = client.get("/pemantauan/provinsi/32/").content.decode()
+    assert 'action="/pemantauan/ekspor/siasn/"' in page and 'name="provinsi" value="32"' in page
+    export = ask(client, provinsi="32")
+    listing = client.get("/pemantauan/ekspor/").content.decode()
+    assert "Menunggu pekerja" in listing and 'hx-trigger="every 2s"' in listing  # polled until written
+    assert "Unduh" not in listing
+
+    data = written(client, export)
+    listing = client.get("/pemantauan/ekspor/").content.decode()
+    assert f"/pemantauan/ekspor/{export.pk}/unduh/" in listing and "hx-trigger" not in listing
+    response = client.get(f"/pemantauan/ekspor/{export.pk}/unduh/")
+    assert response["Content-Disposition"].startswith('attachment; filename="riwayat-pelatihan-siasn-32-')
+    assert "no-store" in response["Cache-Control"]  # it holds NIPs
+    lines = read_csv(data)
     assert lines[0] == ["NIP", "Nama", "Nama kursus", "Jumlah JP", "Nomor sertifikat", "Institusi penyelenggara",
                         "Jenis pelatihan", "Tahun", "Tanggal mulai", "Tanggal selesai", "Instansi"]  # fmt: skip
     rina = next(line for line in lines if line[1] == "Rina Wulandari")
@@ -69,23 +115,204 @@ def test_siasn_csv_has_one_row_per_certificate_with_what_a_record_needs(client, 
                     today, today, "Dinas Kominfo"]  # fmt: skip
     assert len(lines) == 3  # the header and Jawa Barat's two; Bali's is not in it
     assert [line[1] for line in lines if "HYPERLINK" in line[1]] == ['\'=HYPERLINK("x")']
+    export.refresh_from_db()
+    assert export.rows == 2 and export.requested_by == national_admin
+
+
+def test_the_export_follows_the_filters_and_the_language_it_was_asked_in(client, national_admin, certified):
+    client.force_login(national_admin)
+    client.cookies["literasi_lang"] = "en"
+    lines = read_csv(written(client, ask(client, kursus="aman-digital", tahun="2026", mode="angkatan")))
+    assert lines[0][:4] == ["NIP", "Name", "Course name", "Hours (JP)"]
+    assert sorted(line[1] for line in lines[1:]) == ['\'=HYPERLINK("x")', "Made Sari", "Rina Wulandari"]
+    assert read_csv(written(client, ask(client, mode="mandiri")))[1:] == []  # none studied on their own
+    assert "Aman Digital · 2026" in client.get("/pemantauan/ekspor/").content.decode()
+
+
+def test_the_list_shows_the_rows_written_so_far_while_a_file_is_written(
+    client, national_admin, certified, monkeypatch
+):
+    counts = []
+    monkeypatch.setattr(services, "PROGRESS_EVERY", 2)
+    real_siasn_rows = exports.siasn_rows
+
+    def watched(records):
+        for row in real_siasn_rows(records):
+            counts.append(RecordsExport.objects.get().rows)  # what the list would show at this moment
+            yield row
+
+    monkeypatch.setattr(exports, "siasn_rows", watched)
+    client.force_login(national_admin)
+    written(client, ask(client))
+    assert counts == [0, 2, 2]  # the second record was counted before its row was written
 
 
 def test_a_revoked_certificate_is_not_a_training_record(client, national_admin, certified):
     certificate = Certificate.objects.get(user__full_name="Rina Wulandari")
     certificate_services.certificate_revoke(certificate=certificate, actor=national_admin, reason="Salah data")
     client.force_login(national_admin)
-    names = [line[1] for line in read_csv(client.get("/pemantauan/ekspor/siasn.csv"))]
+    names = [line[1] for line in read_csv(written(client, ask(client)))]
     assert "Rina Wulandari" not in names and "Made Sari" in names
 
 
-def test_siasn_xlsx_of_an_organiser_holds_their_province_only(client, organiser_bali, certified):
+def test_an_organisers_xlsx_holds_their_province_only(client, organiser_bali, certified):
     client.force_login(organiser_bali)
-    response = client.get("/pemantauan/ekspor/siasn.xlsx")
-    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    export = ask(client, format="xlsx")
+    assert [p.code for p in export.provinces.all()] == ["51"]
+    sheet = load_workbook(io.BytesIO(written(client, export))).active
     rows = list(sheet.iter_rows(values_only=True))
     assert [r[1] for r in rows[1:]] == ["Made Sari"]
     assert rows[1][0] == "198807122014022003" and rows[1][3] == 2
+
+
+def test_the_wrong_person_is_refused_everywhere(client, learner, stranger, organiser_jabar, organiser_bali,
+                                                 national_admin, certified):  # fmt: skip
+    client.force_login(organiser_jabar)
+    assert client.post("/pemantauan/ekspor/siasn/", {"format": "csv", "provinsi": "51"}).status_code == 404
+    assert client.get("/pemantauan/ekspor/siasn/").status_code == 405  # asking changes something: POST only
+    export = ask(client, provinsi="32")
+    services.records_export_build(export_id=export.pk)
+    other_admin = UserFactory.create(email="admin2@kominfo.go.id", province_id="31", is_national_admin=True)
+    for person in (learner, stranger, organiser_bali, other_admin):
+        client.force_login(person)
+        assert client.get(f"/pemantauan/ekspor/{export.pk}/unduh/").status_code == 404, person
+        assert f"/ekspor/{export.pk}/unduh/" not in client.get("/pemantauan/ekspor/").content.decode()
+    for person in (learner, stranger):
+        client.force_login(person)
+        assert client.post("/pemantauan/ekspor/siasn/", {"format": "csv"}).status_code == 404
+        assert client.get("/pemantauan/ekspor/").status_code == 404
+    assert RecordsExport.objects.count() == 1
+    client.logout()
+    response = client.get(f"/pemantauan/ekspor/{export.pk}/unduh/")
+    assert response.status_code == 302 and response["Location"].startswith("/akun/login/")
+
+    client.force_login(organiser_jabar)
+    assert client.get(f"/pemantauan/ekspor/{export.pk}/unduh/").status_code == 200
+    organiser_unassign(user=organiser_jabar, province_code="32")  # no longer organises Jawa Barat
+    assert client.get(f"/pemantauan/ekspor/{export.pk}/unduh/").status_code == 404
+
+
+def test_bad_requests_get_a_message_and_ask_for_nothing(client, national_admin, certified):
+    client.force_login(national_admin)
+    response = client.post("/pemantauan/ekspor/siasn/", {"format": "pdf"}, follow=True)
+    assert "Pilih CSV atau XLSX untuk ekspor." in response.content.decode()
+    assert not RecordsExport.objects.exists()
+    response = client.post("/pemantauan/ekspor/siasn/", {"format": "csv", "kursus": "tidak-ada"}, follow=True)
+    assert "Tidak ada kursus “tidak-ada”" in response.content.decode()  # ignored with a note: all courses
+    assert RecordsExport.objects.get().query == ""
+
+
+def test_asking_twice_makes_one_export_and_too_many_at_once_are_refused(client, national_admin, certified):
+    client.force_login(national_admin)
+    first = ask(client)
+    assert ask(client) == first  # a second click while it waits
+    ask(client, provinsi="32")
+    ask(client, provinsi="51")
+    response = client.post("/pemantauan/ekspor/siasn/", {"format": "xlsx"}, follow=True)
+    assert "Anda sudah punya 3 ekspor yang sedang disiapkan" in response.content.decode()
+    assert RecordsExport.objects.count() == 3
+    services.records_export_build(export_id=first.pk)  # one is ready: another may be asked for
+    assert ask(client, format="xlsx").fmt == "xlsx"
+
+
+def test_an_export_whose_course_was_unpublished_meanwhile_fails_instead_of_widening(client, national_admin, certified):
+    client.force_login(national_admin)
+    export = ask(client, kursus="aman-digital")
+    Course.objects.filter(slug="aman-digital").update(status=Course.Status.DRAFT)
+    services.records_export_build(export_id=export.pk)
+    export.refresh_from_db()
+    assert export.state == RecordsExport.State.FAILED and "aman-digital" in export.error and not export.file
+    assert client.get(f"/pemantauan/ekspor/{export.pk}/unduh/").status_code == 404
+    assert "Gagal" in client.get("/pemantauan/ekspor/").content.decode()
+
+
+def test_a_fault_while_writing_leaves_no_file_and_says_so(client, national_admin, certified, monkeypatch):
+    def broken(header, rows, target):
+        target.write(b"half a file")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(exports, "csv_write", broken)
+    client.force_login(national_admin)
+    export = ask(client)
+    services.records_export_build(export_id=export.pk)
+    export.refresh_from_db()
+    assert export.state == RecordsExport.State.FAILED and "kesalahan di pihak kami" in export.error
+    assert not default_storage.exists("exports") or default_storage.listdir("exports") == ([], [])
+
+
+def test_a_delivery_while_another_worker_writes_does_nothing_and_one_after_it_died_writes(national_admin, certified):
+    export = services.records_export_request(
+        user=national_admin, fmt="csv", provinces=Province.objects.all(), filters=filters_from({})[0],
+    )  # fmt: skip
+    RecordsExport.objects.filter(pk=export.pk).update(
+        state=RecordsExport.State.RUNNING, started_at=dt.datetime.now(dt.UTC)
+    )
+    services.records_export_build(export_id=export.pk)
+    export.refresh_from_db()
+    assert export.state == RecordsExport.State.RUNNING and not export.file  # left to the worker on it
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    RecordsExport.objects.filter(pk=export.pk).update(started_at=long_ago)  # that worker's time limit has passed
+    services.records_export_build(export_id=export.pk)
+    export.refresh_from_db()
+    assert export.state == RecordsExport.State.READY and export.rows == 3
+
+
+def test_the_sweep_enqueues_what_the_broker_never_got_fails_the_stuck_and_deletes_old_files(
+    client, national_admin, certified, monkeypatch
+):
+    client.force_login(national_admin)
+    never_sent, stuck, old = ask(client), ask(client, provinsi="32"), ask(client, provinsi="51")
+    services.records_export_build(export_id=old.pk)
+    recent = ask(client, format="xlsx")
+    services.records_export_build(export_id=recent.pk)
+    now = dt.datetime.now(dt.UTC)
+    RecordsExport.objects.filter(pk=stuck.pk).update(
+        state=RecordsExport.State.RUNNING, started_at=now - dt.timedelta(hours=1)
+    )
+    RecordsExport.objects.filter(pk=old.pk).update(finished_at=now - dt.timedelta(days=8))
+    old_file = stored(old.pk)
+    assert default_storage.exists(old_file)
+    sent = []
+
+    def publish(task, *args) -> bool:
+        sent.append(args)
+        return True
+
+    monkeypatch.setattr(services, "publish", publish)
+
+    assert services.records_exports_sweep() == {"failed": 1, "enqueued": 1, "expired": 1}
+    assert sent == [(never_sent.pk,)]
+    states = dict(RecordsExport.objects.values_list("pk", "state"))
+    assert states == {never_sent.pk: "queued", stuck.pk: "failed", old.pk: "expired", recent.pk: "ready"}
+    assert not default_storage.exists(old_file) and stored(old.pk) == ""
+    assert default_storage.exists(stored(recent.pk))
+    assert services.records_exports_sweep() == {"failed": 0, "enqueued": 0, "expired": 0}  # marked: not sent again
+    listing = client.get("/pemantauan/ekspor/").content.decode()
+    assert "Dihapus setelah masa simpannya" in listing and "terhenti sebelum selesai" in listing
+
+
+def test_an_export_that_keeps_killing_its_worker_is_given_up_with_the_reason(national_admin, certified):
+    from monitoring.tasks import records_export_task
+
+    export = services.records_export_request(
+        user=national_admin, fmt="xlsx", provinces=Province.objects.all(), filters=filters_from({})[0],
+    )  # fmt: skip
+    records_export_task.give_up(export.pk)
+    export.refresh_from_db()
+    assert export.state == RecordsExport.State.FAILED and "menghentikan pekerja" in export.error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_through_the_real_batch_worker(celery_worker, client, national_admin, certified):
+    from ..services import wait_until
+
+    client.force_login(national_admin)
+    export = ask(client)
+    wait_until(lambda: RecordsExport.objects.get(pk=export.pk).state == "ready", timeout=60,
+               message=f"the export was not written:\n{celery_worker.output()}")  # fmt: skip
+    response = client.get(f"/pemantauan/ekspor/{export.pk}/unduh/")
+    names = sorted(line[1] for line in read_csv(b"".join(response.streaming_content))[1:])
+    assert names == ['\'=HYPERLINK("x")', "Made Sari", "Rina Wulandari"]
 
 
 def _records(count: int):
@@ -118,7 +345,7 @@ def test_a_200000_row_csv_streams_within_its_memory_ceiling():
 
     def run():
         total = 0
-        for chunk in exports.csv_lines(views.siasn_header(), views.siasn_rows(_records(ROWS))):
+        for chunk in exports.csv_lines(exports.siasn_header(), exports.siasn_rows(_records(ROWS))):
             total += len(chunk)
         sizes.append(total)
 
@@ -134,9 +361,9 @@ import django
 django.setup()
 from django.utils import translation
 translation.activate("id")
-from monitoring import exports, views
+from monitoring import exports
 from tests.monitoring.test_exports import _records
-with exports.xlsx_file(views.siasn_header(), views.siasn_rows(_records(int(sys.argv[1]))), sheet="Riwayat") as f:
+with exports.xlsx_file(exports.siasn_header(), exports.siasn_rows(_records(int(sys.argv[1]))), sheet="Riwayat") as f:
     f.seek(0, io.SEEK_END)
     size = f.tell()
 print(size, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)

@@ -1,0 +1,241 @@
+"""Exports of training records for SIASN, built by a batch worker: asking for one, writing it,
+the sweep that keeps the queue honest, and deleting files past their keeping time.
+
+Who may export which provinces is ``literasi.selectors.provinces_managed_by``, applied by the
+views when an export is asked for and again when it is downloaded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import tempfile
+from collections.abc import Iterable, Iterator
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.http import QueryDict
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from literasi.errors import Refusal
+from literasi.models import Province, User
+from literasi.queueing import publish
+
+from . import exports, selectors
+from .filters import described, filters_from, query_of
+from .models import RecordsExport
+from .selectors import Filters
+
+logger = logging.getLogger(__name__)
+
+# One person may have this many exports waiting or being written at once.
+IN_PROGRESS_MAX = 3
+# The sweep enqueues again an export handed to the broker this long ago and never taken (a
+# broker restarted empty loses its messages); a second delivery writes the same file.
+REENQUEUE_AFTER = dt.timedelta(minutes=10)
+# An export a worker took longer ago than the batch hard time limit plus this has died unrecorded.
+STUCK_MARGIN = dt.timedelta(minutes=5)
+# The row count shown while a file is written is updated every this many rows (one UPDATE).
+PROGRESS_EVERY = 10_000
+
+
+def records_export_request(*, user: User, fmt: str, provinces: QuerySet[Province], filters: Filters) -> RecordsExport:
+    """Ask for the training records of ``provinces`` (already limited to those ``user`` manages),
+    narrowed by ``filters``, as a CSV or XLSX file written by a batch worker.
+
+    Asking again for an export the same person is still waiting for returns that one (a second
+    click makes no second file). Refused, with the reason, past ``IN_PROGRESS_MAX`` exports in
+    progress. The task is enqueued after the commit; if the broker is away the sweep enqueues it.
+    """
+    codes = sorted(provinces.values_list("code", flat=True))
+    query = query_of(filters)
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()  # one request at a time per person
+        waiting = RecordsExport.objects.filter(
+            requested_by=user, state__in=[RecordsExport.State.QUEUED, RecordsExport.State.RUNNING]
+        ).prefetch_related("provinces")
+        for export in waiting:
+            if export.fmt == fmt and export.query == query and sorted(p.code for p in export.provinces.all()) == codes:
+                return export
+        if len(waiting) >= IN_PROGRESS_MAX:
+            raise Refusal(
+                _("You already have %(count)d exports being prepared. Wait until one of them is ready.")
+                % {"count": IN_PROGRESS_MAX}
+            )
+        export = RecordsExport.objects.create(
+            requested_by=user, fmt=fmt, query=query, description=described(filters),
+            language=translation.get_language() or settings.LANGUAGE_CODE,
+        )  # fmt: skip
+        export.provinces.set(Province.objects.filter(code__in=codes))
+        transaction.on_commit(lambda: records_export_enqueue(export_id=export.pk), robust=True)
+    return export
+
+
+def records_export_enqueue(*, export_id: int) -> bool:
+    """Hand an export waiting for a worker to the batch queue and note when (the outbox mark).
+
+    Returns False, leaving the mark as it was, when the broker cannot be reached. Safe to repeat.
+    """
+    from .tasks import records_export_task
+
+    if not publish(records_export_task, export_id):
+        return False
+    return bool(
+        RecordsExport.objects.filter(pk=export_id, state=RecordsExport.State.QUEUED).update(enqueued_at=timezone.now())
+    )
+
+
+def records_export_build(*, export_id: int) -> None:
+    """Write an export's file: one row per valid certificate of its provinces and filters, read
+    in chunks and written row by row (bounded memory whatever the count), stored, then offered.
+
+    Ends READY with the file, or FAILED with the reason shown to the person who asked,
+    whatever happens; no file is offered half-written. Safe to repeat: a delivery while another
+    worker writes the file does nothing, a redelivery after its worker died writes it again, and
+    one that is ready, failed or deleted is left alone.
+    """
+    now = timezone.now()
+    # Taken when waiting, or when a worker took it so long ago that its hard time limit has
+    # stopped it (this is a redelivery after its worker died); never while another writes it.
+    abandoned = Q(
+        state=RecordsExport.State.RUNNING, started_at__lt=now - dt.timedelta(seconds=settings.CELERY_BATCH_TIME_LIMIT)
+    )
+    started = (
+        RecordsExport.objects.filter(pk=export_id)
+        .filter(Q(state=RecordsExport.State.QUEUED) | abandoned)
+        .update(state=RecordsExport.State.RUNNING, started_at=now, rows=0)
+    )
+    if not started:
+        return
+    export = RecordsExport.objects.get(pk=export_id)
+    with translation.override(export.language):
+        try:
+            name, rows = _write(export)
+        except Exception as error:  # noqa: BLE001 - every failure ends in FAILED with a reason
+            records_export_fail(export_id=export_id, reason=_failure_reason(error))
+            return
+    offered = RecordsExport.objects.filter(pk=export_id, state=RecordsExport.State.RUNNING).update(
+        state=RecordsExport.State.READY, file=name, rows=rows, finished_at=timezone.now()
+    )
+    if not offered:  # failed by the sweep meanwhile: the file would be offered to nobody
+        default_storage.delete(name)
+
+
+def _write(export: RecordsExport) -> tuple[str, int]:
+    """Write the file to storage; returns its name there and the number of rows."""
+    filters, notes, _choices = filters_from(QueryDict(export.query))
+    if notes:  # a course unpublished since it was asked for: never widen an export silently
+        raise Refusal(" ".join([_("The filters of this export no longer apply:"), *notes]))
+    records = selectors.training_records(provinces=export.provinces.all(), filters=filters)
+    counted = _Counted(export.pk, records.iterator(chunk_size=2000))
+    rows = exports.siasn_rows(counted)
+    with tempfile.TemporaryFile() as target:
+        if export.fmt == RecordsExport.Format.XLSX:
+            exports.xlsx_write(exports.siasn_header(), rows, target, sheet=_("Training records"))
+        else:
+            exports.csv_write(exports.siasn_header(), rows, target)
+        target.seek(0)
+        name = default_storage.save(f"exports/{export.requested_at:%Y/%m}/{download_name(export)}", File(target))
+    return name, counted.count
+
+
+class _Counted:
+    """The records as they are read, counted, with the count written to the row now and then
+    for the page that shows the export's progress."""
+
+    def __init__(self, export_id: int, records: Iterable[tuple]) -> None:
+        self.export_id, self.records, self.count = export_id, records, 0
+
+    def __iter__(self) -> Iterator[tuple]:
+        for record in self.records:
+            self.count += 1
+            if self.count % PROGRESS_EVERY == 0:
+                RecordsExport.objects.filter(pk=self.export_id).update(rows=self.count)
+            yield record
+
+
+def download_name(export: RecordsExport) -> str:
+    """The file's name for the person downloading it: what it holds and when it was asked for."""
+    codes = [p.code for p in export.provinces.all()]
+    scope = "nasional" if len(codes) == Province.objects.count() else "-".join(sorted(codes))
+    when = timezone.localtime(export.requested_at).strftime("%Y%m%d-%H%M")
+    return f"riwayat-pelatihan-siasn-{scope}-{when}.{export.fmt}"
+
+
+def _failure_reason(error: Exception) -> str:
+    if isinstance(error, Refusal):
+        return error.message
+    if isinstance(error, SoftTimeLimitExceeded):
+        return _(
+            "Writing the file took longer than allowed and was stopped. Narrow the export (one province, one year "
+            "or one course) and ask for it again."
+        )
+    logger.exception("records export failed")
+    return _("The file could not be written because of a fault on our side; it has been logged. Ask for it again.")
+
+
+def records_export_fail(*, export_id: int, reason: str) -> bool:
+    """Mark an export that is waiting or being written as failed, with the reason shown to the
+    person who asked. Returns whether it was marked. Safe to repeat."""
+    return bool(
+        RecordsExport.objects.filter(
+            pk=export_id, state__in=[RecordsExport.State.QUEUED, RecordsExport.State.RUNNING]
+        ).update(state=RecordsExport.State.FAILED, error=reason, finished_at=timezone.now())
+    )
+
+
+def records_export_give_up(*, export_id: int) -> None:
+    """Fail an export whose task stopped its worker as often as allowed (killed for memory, say)."""
+    records_export_fail(
+        export_id=export_id,
+        reason=_(
+            "Writing this file stopped the worker %(times)d times, so it is not tried again. Narrow the export "
+            "(one province, one year or one course) and ask for it again."
+        )
+        % {"times": settings.CELERY_TASK_MAX_DELIVERIES},
+    )
+
+
+def records_exports_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """The scheduler's safety net for exports, safe to run at any time:
+
+    - an export never handed to the broker, or handed over ``REENQUEUE_AFTER`` ago and never
+      taken by a worker, is enqueued;
+    - one a worker took longer ago than the batch hard time limit plus ``STUCK_MARGIN`` (its
+      worker died before anything was recorded) is marked failed with the reason;
+    - the file of an export ready for longer than ``settings.EXPORT_KEEP_DAYS`` is deleted (the
+      records hold NIPs); the row stays, as the record of who exported what, when.
+    """
+    now = now or timezone.now()
+    stuck_since = now - dt.timedelta(seconds=settings.CELERY_BATCH_TIME_LIMIT) - STUCK_MARGIN
+    failed = 0
+    running = RecordsExport.objects.filter(state=RecordsExport.State.RUNNING, started_at__lt=stuck_since)
+    for export_id in running.values_list("pk", flat=True)[:1000]:
+        failed += records_export_fail(
+            export_id=export_id,
+            reason=_("Writing the file stopped without finishing (the worker was interrupted). Ask for it again."),
+        )
+    waiting = RecordsExport.objects.filter(state=RecordsExport.State.QUEUED).filter(
+        Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - REENQUEUE_AFTER)
+    )
+    enqueued = 0
+    for export_id in waiting.values_list("pk", flat=True)[:1000]:
+        if not records_export_enqueue(export_id=export_id):
+            break  # the broker is still away: try again at the next sweep
+        enqueued += 1
+    expired = 0
+    old = RecordsExport.objects.filter(
+        state=RecordsExport.State.READY, finished_at__lt=now - dt.timedelta(days=settings.EXPORT_KEEP_DAYS)
+    )
+    for export_id, name in old.values_list("pk", "file")[:1000]:
+        if RecordsExport.objects.filter(pk=export_id, state=RecordsExport.State.READY).update(
+            state=RecordsExport.State.EXPIRED, file=""
+        ):
+            default_storage.delete(name)
+            expired += 1
+    return {"failed": failed, "enqueued": enqueued, "expired": expired}
