@@ -101,8 +101,7 @@ def _tally_contribution(row: Mapping[str, Any], course_id: int, prefix: str = "t
     )  # fmt: skip
 
 
-# The enrolments an event concerns, locked in id order, with their facts and their tallies (if
-# any), in one statement. Written in SQL because it runs in every event: built with the ORM, this
+# The enrolments an event concerns, with their facts and their tallies (if any), in id order. Written in SQL because it runs in every event: built with the ORM, this
 # one query cost 1.2 ms of Python against 0.16 ms for the database to run it (bench/dashboard.py,
 # event paths). Its columns are ``_FACTS`` (e: the enrolment, u: its learner) then the tally's.
 _READ_FACTS_COLUMNS = (*_FACTS, *(f"tally__{name}" for name in TALLY_FIELDS))
@@ -123,15 +122,27 @@ FROM courses_enrolment e
 JOIN literasi_user u ON u.id = e.user_id
 LEFT JOIN courses_progresstally t ON t.enrolment_id = e.id
 WHERE {{where}}
-ORDER BY e.id{{lock}}
+ORDER BY e.id
 """  # noqa: S608 - column names from our own tuples; the condition's values are parameters
 _DATETIMES = ("enrolled_at", "removed_at", "completed_at", "last_activity_at")
 
 
+# PostgreSQL: the enrolments are locked first, and their facts and tallies read by a second
+# statement. One statement that locks and reads would wait for another event's lock with the
+# snapshot it started with, and read the tally as it was before that event committed (PostgreSQL
+# re-reads a locked row once the lock is free, not the rows joined to it): both events would then
+# count the same step (seen: a learner's lesson opened while they enrolled a second time, counted
+# as started twice). The second statement starts after the locks are held, so it sees every
+# committed tally, and reads only the enrolments locked.
+_LOCK = "SELECT e.id FROM courses_enrolment e WHERE {where} ORDER BY e.id FOR NO KEY UPDATE"
+
+
 def _read_facts(where: str, params: list[Any]) -> list[dict[str, Any]]:
-    lock = " FOR NO KEY UPDATE OF e" if connection.features.has_select_for_update else ""  # SQLite: one writer
     with connection.cursor() as cursor:
-        cursor.execute(_READ_FACTS.format(where=where, lock=lock), params)
+        if connection.features.has_select_for_update:  # SQLite runs one writer at a time: no lock
+            cursor.execute(_LOCK.format(where=where), params)
+            where, params = "e.id = ANY(%s)", [[row[0] for row in cursor.fetchall()]]
+        cursor.execute(_READ_FACTS.format(where=where), params)
         rows = [dict(zip(_READ_FACTS_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
     for row in rows:
         for name in _DATETIMES:

@@ -129,9 +129,7 @@ def test_the_export_follows_the_filters_and_the_language_it_was_asked_in(client,
     assert "Aman Digital · 2026" in client.get("/pemantauan/ekspor/").content.decode()
 
 
-def test_the_list_shows_the_rows_written_so_far_while_a_file_is_written(
-    client, national_admin, certified, monkeypatch
-):
+def test_the_list_shows_the_rows_written_so_far_while_a_file_is_written(client, national_admin, certified, monkeypatch):
     counts = []
     monkeypatch.setattr(services, "PROGRESS_EVERY", 2)
     real_siasn_rows = exports.siasn_rows

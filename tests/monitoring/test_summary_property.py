@@ -120,6 +120,64 @@ def test_summary_equals_the_facts_after_concurrent_events(concurrent_world, stre
     assert registrations_rebuild() == []
 
 
+@pytest.mark.django_db(transaction=True)
+def test_an_event_that_waited_for_another_counts_from_what_that_one_committed(concurrent_world):
+    """The order hypothesis found once: a learner opens a lesson (counted as started, not yet
+    committed) while their enrolment is recorded again; the second event waits for the first's
+    lock. It must count from the tally the first committed, or the learner is started twice."""
+    from courses import progress_summary
+    from courses import services as course_services
+    from courses.models import Enrolment
+
+    world = concurrent_world
+    w.reset(world)
+    run(world, ("enrol", 1, 0))
+    enrolment_id = Enrolment.objects.get(user_id=world.learner_ids[1], course_id=world.course_ids[0]).pk
+    lesson_id = w._lesson(world, 0, 0)
+    opened, release = threading.Event(), threading.Event()
+    errors: list[str] = []
+
+    def visit() -> None:
+        try:
+            with transaction.atomic():
+                course_services.lesson_visit(enrolment=Enrolment.objects.get(pk=enrolment_id), lesson_id=lesson_id)
+                opened.set()
+                release.wait(30)
+        except BaseException:  # noqa: BLE001 - reported below
+            errors.append(traceback.format_exc())
+        finally:
+            connection.close()
+
+    def record_again() -> None:
+        try:
+            opened.wait(30)
+            progress_summary.record_enrolments(enrolment_ids=[enrolment_id])  # waits for the visit's lock
+        except BaseException:  # noqa: BLE001 - reported below
+            errors.append(traceback.format_exc())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=visit), threading.Thread(target=record_again)]
+    for thread in threads:
+        thread.start()
+    from ..services import wait_until
+
+    def waiting_for_a_lock() -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND wait_event_type = 'Lock'")  # fmt: skip
+            return cursor.fetchone()[0] > 0
+
+    wait_until(waiting_for_a_lock, timeout=30, message="the second event never waited for the first")
+    release.set()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == [], "\n".join(errors)
+    row = ProgressSummary.objects.get(course_id=world.course_ids[0], enrolled__gt=0)
+    assert (row.enrolled, row.started) == (1, 1)
+    assert facts.summary_differences() == []
+
+
 def test_recount_reports_a_difference_and_rebuilds_the_summary(world):
     for event in [("enrol", 0, 0), ("enrol", 1, 0), ("visit", 1, 0, 0)]:
         run(world, event)
