@@ -1,9 +1,10 @@
 """The Celery application.
 
-Two queues keep interactive work fast whatever batch work is running: ``grading`` (a learner is
-waiting on the result page) and ``batch`` (imports, certificates, regrading, housekeeping).
-Run at least one worker per queue, in production and in development alike (Procfile.dev), so
-a large import never delays a grade. Broker and limits come from settings (``CELERY_*``); the
+Three queues keep interactive work fast whatever batch work is running: ``grading`` (a learner
+is waiting on the result page), ``batch`` (imports, certificates, regrading, housekeeping) and
+``exports`` (SIASN training records, which for the whole country take many minutes). Run at
+least one worker per queue, in production and in development alike (Procfile.dev), so a large
+import never delays a grade and a national export never delays an import. Broker and limits come from settings (``CELERY_*``); the
 policy below is fixed on purpose.
 """
 
@@ -25,6 +26,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "literasi.settings")
 
 GRADING_QUEUE = "grading"
 BATCH_QUEUE = "batch"
+EXPORTS_QUEUE = "exports"
 
 app = Celery("literasi")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -41,7 +43,7 @@ app.conf.update(
     task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,
     task_default_queue=GRADING_QUEUE,
-    task_queues=(Queue(GRADING_QUEUE), Queue(BATCH_QUEUE)),
+    task_queues=(Queue(GRADING_QUEUE), Queue(BATCH_QUEUE), Queue(EXPORTS_QUEUE)),
     task_create_missing_queues=False,
     worker_hijack_root_logger=False,
     beat_schedule={
@@ -139,14 +141,15 @@ def _count_delivery(task_id: str) -> int:
         return 0
 
 
-def batch_task_options(*, base: type[BoundedDeliveryTask] = BoundedDeliveryTask) -> dict:
-    """Decorator options for batch-queue tasks: longer limits, never on the grading queue, and
-    a message delivered too many times is given up (``base.give_up``) instead of run again."""
+def batch_task_options(*, base: type[BoundedDeliveryTask] = BoundedDeliveryTask, queue: str = BATCH_QUEUE) -> dict:
+    """Decorator options for batch tasks (the batch queue, or ``EXPORTS_QUEUE``): longer limits,
+    never on the grading queue, and a message delivered too many times is given up
+    (``base.give_up``) instead of run again."""
     from django.conf import settings
 
     return {
         "base": base,
-        "queue": BATCH_QUEUE,
+        "queue": queue,
         "soft_time_limit": settings.CELERY_BATCH_SOFT_TIME_LIMIT,
         "time_limit": settings.CELERY_BATCH_TIME_LIMIT,
     }

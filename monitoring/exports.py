@@ -83,7 +83,7 @@ def siasn_rows(records: Iterable[tuple]) -> Iterator[list[object]]:
     """One row per certificate, as SIASN's course history asks for it (dates dd-mm-yyyy), from
     ``selectors.training_records``."""
     self_paced, in_cohort = _("E-learning, self-paced"), _("E-learning in a cohort")
-    for nip, snapshot, number, enrolled_at, year, sequence in records:
+    for _pk, nip, snapshot, number, enrolled_at, year, sequence in records:
         learner, course = snapshot["learner"], snapshot["course"]
         completed = dt.datetime.fromisoformat(snapshot["dates"]["completed"])
         yield [nip or learner.get("nip", ""), learner["name"], course["title"], course["jp"], number,

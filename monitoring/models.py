@@ -15,10 +15,10 @@ class RecordsExport(models.Model):
 
     A national export can run to millions of rows, longer than any web request may take, so it
     is never built in a request. The row is its own outbox, like a participant upload:
-    ``enqueued_at`` stays empty until its task was handed to the broker, ``started_at`` is set
-    when a worker takes it, and the sweep (``services.records_exports_sweep``) enqueues what the
+    ``enqueued_at`` stays empty until its task was handed to the broker, ``started_at`` and
+    ``task_id`` are set when a worker takes it, and the sweep (``services.records_exports_sweep``) enqueues what the
     broker never got, fails what ran past its time limit and deletes files past their keeping
-    time. The row stays as the record of who exported whose data, when.
+    time, and those of failed builds. The row stays as the record of who exported whose data, when.
     """
 
     class Format(models.TextChoices):
@@ -43,8 +43,12 @@ class RecordsExport(models.Model):
     language = models.CharField(max_length=8, verbose_name=_("language"))
     state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED, verbose_name=_("status"))
     rows = models.PositiveIntegerField(default=0, verbose_name=_("rows"))
-    file = models.FileField(upload_to="exports/%Y/%m/", blank=True, verbose_name=_("file"))
+    # A name of its own per build (``services.records_export_build``), random so it tells nothing.
+    file = models.FileField(upload_to="exports/", blank=True, verbose_name=_("file"))
+    size = models.PositiveBigIntegerField(default=0, verbose_name=_("size (bytes)"))
     error = models.TextField(blank=True, verbose_name=_("error"))
+    # The Celery task writing it: only a redelivery of that task may take it over.
+    task_id = models.CharField(max_length=64, blank=True, verbose_name=_("task"))
     enqueued_at = models.DateTimeField(null=True, blank=True, verbose_name=_("queued at"))
     started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
     finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))

@@ -240,8 +240,9 @@ def years_known() -> list[int]:
 
 
 def training_records(*, provinces: QuerySet[Province], filters: Filters):
-    """Valid certificates of the provinces' cohorts, one per training record for SIASN, with
-    what a record needs (read in chunks by the export, never all at once)."""
+    """Valid certificates of the provinces' cohorts, one per training record for SIASN, in key
+    order with the key first, then what a record needs (read in chunks by the export, never all
+    at once)."""
     from certificates.models import Certificate
 
     certificates = Certificate.objects.filter(
@@ -258,7 +259,7 @@ def training_records(*, provinces: QuerySet[Province], filters: Filters):
     elif filters.mode == IN_COHORT:
         certificates = certificates.exclude(cohort__sequence=0)
     return certificates.order_by("pk").values_list(
-        "user__nip", "snapshot", "number", "enrolment__enrolled_at", "cohort__year", "cohort__sequence"
+        "pk", "user__nip", "snapshot", "number", "enrolment__enrolled_at", "cohort__year", "cohort__sequence"
     )
 
 

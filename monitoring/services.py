@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -40,8 +41,9 @@ IN_PROGRESS_MAX = 3
 REENQUEUE_AFTER = dt.timedelta(minutes=10)
 # An export a worker took longer ago than the batch hard time limit plus this has died unrecorded.
 STUCK_MARGIN = dt.timedelta(minutes=5)
-# The row count shown while a file is written is updated every this many rows (one UPDATE).
-PROGRESS_EVERY = 10_000
+# The records are read this many at a time, by key (one short query each, no cursor held open),
+# and the row count shown while a file is written is updated after each chunk.
+CHUNK = 2000
 
 
 def records_export_request(*, user: User, fmt: str, provinces: QuerySet[Province], filters: Filters) -> RecordsExport:
@@ -50,12 +52,16 @@ def records_export_request(*, user: User, fmt: str, provinces: QuerySet[Province
 
     Asking again for an export the same person is still waiting for returns that one (a second
     click makes no second file). Refused, with the reason, past ``IN_PROGRESS_MAX`` exports in
-    progress. The task is enqueued after the commit; if the broker is away the sweep enqueues it.
+    progress. The task is enqueued after the commit (on the exports queue, which has workers of
+    its own, so a national export never holds up imports or certificates); if the broker is away
+    the sweep enqueues it.
     """
     codes = sorted(provinces.values_list("code", flat=True))
     query = query_of(filters)
     with transaction.atomic():
-        User.objects.select_for_update().filter(pk=user.pk).first()  # one request at a time per person
+        # One request at a time per person (READ COMMITTED: the next one's read below sees this
+        # one's export). no_key: foreign keys to the user (a cohort it creates) need not wait.
+        User.objects.select_for_update(no_key=True).filter(pk=user.pk).first()
         waiting = RecordsExport.objects.filter(
             requested_by=user, state__in=[RecordsExport.State.QUEUED, RecordsExport.State.RUNNING]
         ).prefetch_related("provinces")
@@ -77,92 +83,104 @@ def records_export_request(*, user: User, fmt: str, provinces: QuerySet[Province
 
 
 def records_export_enqueue(*, export_id: int) -> bool:
-    """Hand an export waiting for a worker to the batch queue and note when (the outbox mark).
+    """Hand an export waiting for a worker to the exports queue and note when (the outbox mark).
 
-    Returns False, leaving the mark as it was, when the broker cannot be reached. Safe to repeat.
+    Returns False, leaving the mark as it was, when the broker cannot be reached; True once the
+    broker took it (a worker may already have taken it further). Safe to repeat.
     """
     from .tasks import records_export_task
 
     if not publish(records_export_task, export_id):
         return False
-    return bool(
-        RecordsExport.objects.filter(pk=export_id, state=RecordsExport.State.QUEUED).update(enqueued_at=timezone.now())
-    )
+    RecordsExport.objects.filter(pk=export_id, state=RecordsExport.State.QUEUED).update(enqueued_at=timezone.now())
+    return True
 
 
-def records_export_build(*, export_id: int) -> None:
+def records_export_build(*, export_id: int, task_id: str) -> None:
     """Write an export's file: one row per valid certificate of its provinces and filters, read
-    in chunks and written row by row (bounded memory whatever the count), stored, then offered.
+    in chunks and written row by row (bounded memory whatever the count), stored under a random
+    name of its own, then offered.
 
     Ends READY with the file, or FAILED with the reason shown to the person who asked,
-    whatever happens; no file is offered half-written. Safe to repeat: a delivery while another
-    worker writes the file does nothing, a redelivery after its worker died writes it again, and
-    one that is ready, failed or deleted is left alone.
+    whatever happens; no file is offered half-written, and none is left behind by a failure
+    (what a killed worker leaves, the sweep deletes). Safe to repeat: the task ``task_id`` takes
+    an export waiting for a worker, or one it was writing itself (a redelivery after its worker
+    died: written again from the start); any other delivery, and an export that is ready,
+    failed or deleted, is left alone.
     """
-    now = timezone.now()
-    # Taken when waiting, or when a worker took it so long ago that its hard time limit has
-    # stopped it (this is a redelivery after its worker died); never while another writes it.
-    abandoned = Q(
-        state=RecordsExport.State.RUNNING, started_at__lt=now - dt.timedelta(seconds=settings.CELERY_BATCH_TIME_LIMIT)
-    )
-    started = (
+    taken = (
         RecordsExport.objects.filter(pk=export_id)
-        .filter(Q(state=RecordsExport.State.QUEUED) | abandoned)
-        .update(state=RecordsExport.State.RUNNING, started_at=now, rows=0)
+        .filter(Q(state=RecordsExport.State.QUEUED) | Q(state=RecordsExport.State.RUNNING, task_id=task_id))
+        .update(state=RecordsExport.State.RUNNING, started_at=timezone.now(), task_id=task_id, rows=0)
     )
-    if not started:
+    if not taken:
         return
     export = RecordsExport.objects.get(pk=export_id)
+    if export.file.name:  # what the delivery whose worker died had begun to write
+        default_storage.delete(export.file.name)
+    name = f"exports/{export_id}-{secrets.token_urlsafe(12)}.{export.fmt}"
+    RecordsExport.objects.filter(pk=export_id, task_id=task_id).update(file=name)
     with translation.override(export.language):
         try:
-            name, rows = _write(export)
+            rows, size = _write(export, name, task_id)
+            offered = RecordsExport.objects.filter(
+                pk=export_id, state=RecordsExport.State.RUNNING, task_id=task_id
+            ).update(state=RecordsExport.State.READY, rows=rows, size=size, finished_at=timezone.now())
         except Exception as error:  # noqa: BLE001 - every failure ends in FAILED with a reason
+            default_storage.delete(name)
             records_export_fail(export_id=export_id, reason=_failure_reason(error))
             return
-    offered = RecordsExport.objects.filter(pk=export_id, state=RecordsExport.State.RUNNING).update(
-        state=RecordsExport.State.READY, file=name, rows=rows, finished_at=timezone.now()
-    )
     if not offered:  # failed by the sweep meanwhile: the file would be offered to nobody
         default_storage.delete(name)
 
 
-def _write(export: RecordsExport) -> tuple[str, int]:
-    """Write the file to storage; returns its name there and the number of rows."""
+def _write(export: RecordsExport, name: str, task_id: str) -> tuple[int, int]:
+    """Write the file to storage under ``name``; returns the number of rows and its size."""
     filters, notes, _choices = filters_from(QueryDict(export.query))
     if notes:  # a course unpublished since it was asked for: never widen an export silently
-        raise Refusal(" ".join([_("The filters of this export no longer apply:"), *notes]))
+        raise Refusal(
+            _("The filters of this export no longer apply (a course was unpublished since, say); nothing was "
+              "exported. Ask for it again from the monitoring page.")
+        )  # fmt: skip
     records = selectors.training_records(provinces=export.provinces.all(), filters=filters)
-    counted = _Counted(export.pk, records.iterator(chunk_size=2000))
+    counted = _Chunks(export.pk, task_id, records)
     rows = exports.siasn_rows(counted)
     with tempfile.TemporaryFile() as target:
         if export.fmt == RecordsExport.Format.XLSX:
             exports.xlsx_write(exports.siasn_header(), rows, target, sheet=_("Training records"))
         else:
             exports.csv_write(exports.siasn_header(), rows, target)
+        size = target.tell()
         target.seek(0)
-        name = default_storage.save(f"exports/{export.requested_at:%Y/%m}/{download_name(export)}", File(target))
-    return name, counted.count
+        saved = default_storage.save(name, File(target))
+    if saved != name:  # storage chose another name: keep the row pointing at the file
+        RecordsExport.objects.filter(pk=export.pk, task_id=task_id).update(file=saved)
+    return counted.count, size
 
 
-class _Counted:
-    """The records as they are read, counted, with the count written to the row now and then
-    for the page that shows the export's progress."""
+class _Chunks:
+    """The records, read ``CHUNK`` at a time after the last key read (each chunk its own short
+    query: no transaction or server-side cursor held for the whole export, which a connection
+    pooler in transaction mode would break), counted, with the count written to the row after
+    each chunk for the page that shows the export's progress."""
 
-    def __init__(self, export_id: int, records: Iterable[tuple]) -> None:
-        self.export_id, self.records, self.count = export_id, records, 0
+    def __init__(self, export_id: int, task_id: str, records: QuerySet) -> None:
+        self.export_id, self.task_id, self.records, self.count = export_id, task_id, records, 0
 
     def __iter__(self) -> Iterator[tuple]:
-        for record in self.records:
-            self.count += 1
-            if self.count % PROGRESS_EVERY == 0:
-                RecordsExport.objects.filter(pk=self.export_id).update(rows=self.count)
-            yield record
+        last = 0
+        while chunk := list(self.records.filter(pk__gt=last)[:CHUNK]):
+            yield from chunk
+            last = chunk[-1][0]
+            self.count += len(chunk)
+            RecordsExport.objects.filter(pk=self.export_id, state=RecordsExport.State.RUNNING,
+                                         task_id=self.task_id).update(rows=self.count)  # fmt: skip
 
 
 def download_name(export: RecordsExport) -> str:
     """The file's name for the person downloading it: what it holds and when it was asked for."""
     codes = [p.code for p in export.provinces.all()]
-    scope = "nasional" if len(codes) == Province.objects.count() else "-".join(sorted(codes))
+    scope = "nasional" if len(codes) == Province.objects.count() else "-".join(sorted(codes)[:5])
     when = timezone.localtime(export.requested_at).strftime("%Y%m%d-%H%M")
     return f"riwayat-pelatihan-siasn-{scope}-{when}.{export.fmt}"
 
@@ -179,47 +197,51 @@ def _failure_reason(error: Exception) -> str:
     return _("The file could not be written because of a fault on our side; it has been logged. Ask for it again.")
 
 
-def records_export_fail(*, export_id: int, reason: str) -> bool:
+def records_export_fail(*, export_id: int, reason: str, started_before: dt.datetime | None = None) -> bool:
     """Mark an export that is waiting or being written as failed, with the reason shown to the
-    person who asked. Returns whether it was marked. Safe to repeat."""
-    return bool(
-        RecordsExport.objects.filter(
-            pk=export_id, state__in=[RecordsExport.State.QUEUED, RecordsExport.State.RUNNING]
-        ).update(state=RecordsExport.State.FAILED, error=reason, finished_at=timezone.now())
+    person who asked (``started_before``: only if the worker took it before then). Returns
+    whether it was marked. Its file, if any was begun, is left for the sweep. Safe to repeat."""
+    exports = RecordsExport.objects.filter(
+        pk=export_id, state__in=[RecordsExport.State.QUEUED, RecordsExport.State.RUNNING]
     )
+    if started_before is not None:
+        exports = exports.filter(started_at__lt=started_before)
+    return bool(exports.update(state=RecordsExport.State.FAILED, error=reason, finished_at=timezone.now()))
 
 
 def records_export_give_up(*, export_id: int) -> None:
     """Fail an export whose task stopped its worker as often as allowed (killed for memory, say)."""
-    records_export_fail(
-        export_id=export_id,
-        reason=_(
-            "Writing this file stopped the worker %(times)d times, so it is not tried again. Narrow the export "
-            "(one province, one year or one course) and ask for it again."
+    language = RecordsExport.objects.filter(pk=export_id).values_list("language", flat=True).first()
+    with translation.override(language or settings.LANGUAGE_CODE):
+        records_export_fail(
+            export_id=export_id,
+            reason=_(
+                "Writing this file stopped the worker %(times)d times, so it is not tried again. Narrow the export "
+                "(one province, one year or one course) and ask for it again."
+            )
+            % {"times": settings.CELERY_TASK_MAX_DELIVERIES},
         )
-        % {"times": settings.CELERY_TASK_MAX_DELIVERIES},
-    )
 
 
 def records_exports_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     """The scheduler's safety net for exports, safe to run at any time:
 
+    - one a worker took longer ago than the batch hard time limit plus ``STUCK_MARGIN`` (its
+      worker died and no redelivery took it over) is marked failed with the reason;
     - an export never handed to the broker, or handed over ``REENQUEUE_AFTER`` ago and never
       taken by a worker, is enqueued;
-    - one a worker took longer ago than the batch hard time limit plus ``STUCK_MARGIN`` (its
-      worker died before anything was recorded) is marked failed with the reason;
     - the file of an export ready for longer than ``settings.EXPORT_KEEP_DAYS`` is deleted (the
-      records hold NIPs); the row stays, as the record of who exported what, when.
+      records hold NIPs), and what a failed build left; the row stays, as the record of who
+      exported what, when.
     """
     now = now or timezone.now()
     stuck_since = now - dt.timedelta(seconds=settings.CELERY_BATCH_TIME_LIMIT) - STUCK_MARGIN
     failed = 0
     running = RecordsExport.objects.filter(state=RecordsExport.State.RUNNING, started_at__lt=stuck_since)
-    for export_id in running.values_list("pk", flat=True)[:1000]:
-        failed += records_export_fail(
-            export_id=export_id,
-            reason=_("Writing the file stopped without finishing (the worker was interrupted). Ask for it again."),
-        )
+    for export_id, language in running.values_list("pk", "language")[:1000]:
+        with translation.override(language):
+            reason = _("Writing the file stopped without finishing (the worker was interrupted). Ask for it again.")
+        failed += records_export_fail(export_id=export_id, reason=reason, started_before=stuck_since)
     waiting = RecordsExport.objects.filter(state=RecordsExport.State.QUEUED).filter(
         Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - REENQUEUE_AFTER)
     )
@@ -233,9 +255,12 @@ def records_exports_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
         state=RecordsExport.State.READY, finished_at__lt=now - dt.timedelta(days=settings.EXPORT_KEEP_DAYS)
     )
     for export_id, name in old.values_list("pk", "file")[:1000]:
-        if RecordsExport.objects.filter(pk=export_id, state=RecordsExport.State.READY).update(
+        default_storage.delete(name)  # first: a row cleared before its file would forget the file
+        expired += RecordsExport.objects.filter(pk=export_id, state=RecordsExport.State.READY).update(
             state=RecordsExport.State.EXPIRED, file=""
-        ):
-            default_storage.delete(name)
-            expired += 1
+        )
+    left = RecordsExport.objects.filter(state=RecordsExport.State.FAILED).exclude(file="")
+    for export_id, name in left.values_list("pk", "file")[:1000]:
+        default_storage.delete(name)
+        RecordsExport.objects.filter(pk=export_id, state=RecordsExport.State.FAILED, file=name).update(file="")
     return {"failed": failed, "enqueued": enqueued, "expired": expired}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from literasi.celery import BoundedDeliveryTask, batch_task_options
+from literasi.celery import EXPORTS_QUEUE, BoundedDeliveryTask, batch_task_options
 
 from . import services
 
@@ -17,10 +17,10 @@ class RecordsExportTask(BoundedDeliveryTask):
         services.records_export_give_up(export_id=export_id)
 
 
-@shared_task(**batch_task_options(base=RecordsExportTask))
-def records_export_task(export_id: int) -> None:
-    """Write the file of an export of training records for SIASN."""
-    services.records_export_build(export_id=export_id)
+@shared_task(bind=True, **batch_task_options(base=RecordsExportTask, queue=EXPORTS_QUEUE))
+def records_export_task(self: RecordsExportTask, export_id: int) -> None:
+    """Write the file of an export of training records for SIASN (its own queue: minutes long)."""
+    services.records_export_build(export_id=export_id, task_id=self.request.id or "")
 
 
 @shared_task(**batch_task_options())

@@ -12,6 +12,7 @@ urlpatterns = [
     path("jp/peserta/<int:user_id>/", views.jp_ledger, name="jp_ledger"),
     path("ekspor/provinsi.<str:fmt>", views.export_provinces, name="export_provinces"),
     path("ekspor/siasn/", views.export_siasn, name="export_siasn"),
+    path("ekspor/siasn.<str:fmt>", views.export_siasn_moved),
     path("ekspor/", views.exports_list, name="exports"),
     path("ekspor/status/", views.exports_status, name="exports_status"),
     path("ekspor/<int:export_id>/unduh/", views.export_download, name="export_download"),

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from django.conf import settings
@@ -10,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -23,6 +26,8 @@ from . import charts, exports, selectors, services, tables
 from .filters import filters_from, query_of
 from .models import RecordsExport
 from .selectors import Filters
+
+logger = logging.getLogger(__name__)
 
 
 def province_columns() -> list[tuple[str, str]]:
@@ -158,8 +163,10 @@ def export_siasn(request: AuthenticatedRequest) -> HttpResponse:
         messages.error(request, _("Choose CSV or XLSX for the export."))
         return redirect("monitoring:exports")
     filters, notes, _choices = filters_from(request.POST)
-    for note in notes:
-        messages.warning(request, note)
+    if notes:  # a page shows everything, with a note; an export of NIPs is never wider than asked
+        messages.error(request, _("Nothing was exported: one of the filters is unknown or no longer valid (a course "
+                                  "unpublished, say). Choose the filters on the monitoring page again."))  # fmt: skip
+        return redirect("monitoring:exports")
     try:
         services.records_export_request(user=request.user, fmt=fmt, provinces=provinces, filters=filters)
     except Refusal as refusal:
@@ -167,10 +174,43 @@ def export_siasn(request: AuthenticatedRequest) -> HttpResponse:
     return redirect("monitoring:exports")
 
 
+@login_required
+def export_siasn_moved(request: AuthenticatedRequest, fmt: str) -> HttpResponse:
+    """The old address of the SIASN export (a download in the request): to the page whose button
+    now asks for it, with its filters kept."""
+    _staff_provinces(request)
+    messages.info(request, _("Training records for SIASN are now written in the background: ask for them with the "
+                             "button below, then download them from your exports."))  # fmt: skip
+    query = request.GET.copy()
+    code = query.pop("provinsi", [""])[-1]
+    url = reverse("monitoring:province", args=[code]) if code else reverse("monitoring:dashboard")
+    return redirect(f"{url}?{query.urlencode()}" if query else url)
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    export: RecordsExport
+    scope: str  # its provinces in words
+    theirs: bool  # every province in it is still managed by the person who asked for it
+
+
 def _exports_context(request: AuthenticatedRequest) -> dict:
-    exports = list(selectors.records_exports_of(user=request.user)[:50])
-    return {"exports": exports, "in_progress": any(e.in_progress for e in exports),
-            "keep_days": settings.EXPORT_KEEP_DAYS}  # fmt: skip
+    """The person's exports, each with what the list shows: its provinces in words and whether
+    it can be downloaded (written, and every province in it still theirs)."""
+    managed = set(provinces_managed_by(request.user).values_list("code", flat=True))
+    every = Province.objects.count()
+    rows = []
+    for export in selectors.records_exports_of(user=request.user)[:50]:
+        provinces = list(export.provinces.all())
+        if len(provinces) == every:
+            scope = _("All provinces")
+        elif len(provinces) > 3:
+            scope = ngettext("%(n)d province", "%(n)d provinces", len(provinces)) % {"n": len(provinces)}
+        else:
+            scope = ", ".join(p.name for p in provinces)
+        rows.append(ExportRow(export, scope, theirs=all(p.code in managed for p in provinces)))
+    waiting = [r.export.pk for r in rows if r.export.in_progress]
+    return {"rows": rows, "waiting": ",".join(map(str, waiting)), "keep_days": settings.EXPORT_KEEP_DAYS}
 
 
 @login_required
@@ -182,9 +222,16 @@ def exports_list(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 def exports_status(request: AuthenticatedRequest) -> HttpResponse:
-    """The list alone, polled by htmx while an export is being written."""
+    """The list alone, polled by htmx while an export is being written, with a short line for
+    screen readers about the exports (``menunggu``: the ids the page was waiting for) that have
+    finished since."""
     _staff_provinces(request)
-    return render(request, "monitoring/_exports_table.html", _exports_context(request))
+    context = _exports_context(request)
+    watched = {int(n) for n in request.GET.get("menunggu", "").split(",") if n.isdigit()}
+    finished = [r.export for r in context["rows"] if r.export.pk in watched and not r.export.in_progress]
+    news = [_("Your export is ready to download.") if e.state == RecordsExport.State.READY
+            else _("Your export could not be written.") for e in finished]  # fmt: skip
+    return render(request, "monitoring/_exports_table.html", context | {"news": " ".join(news)})
 
 
 @never_cache
@@ -195,7 +242,12 @@ def export_download(request: AuthenticatedRequest, export_id: int) -> FileRespon
     export = selectors.records_export_for(user=request.user, export_id=export_id)
     if export is None or export.state != RecordsExport.State.READY:
         raise Http404
-    return FileResponse(export.file.open("rb"), as_attachment=True, filename=services.download_name(export),
+    try:
+        content = export.file.open("rb")
+    except FileNotFoundError:  # storage not shared with the workers, or restored without it
+        logger.error("export %s: its file %s is missing", export.pk, export.file.name)
+        raise Http404 from None
+    return FileResponse(content, as_attachment=True, filename=services.download_name(export),
                         content_type=exports.XLSX if export.fmt == "xlsx" else "text/csv; charset=utf-8")  # fmt: skip
 
 

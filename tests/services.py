@@ -35,7 +35,7 @@ def test_database_url() -> str:
 class WorkerProcess:
     """A `celery worker` subprocess; ``kill()`` sends SIGKILL as a crash would."""
 
-    def __init__(self, *, concurrency: int = 2, queues: str = "grading,batch", env: dict[str, str] | None = None,
+    def __init__(self, *, concurrency: int = 2, queues: str = "grading,batch,exports", env: dict[str, str] | None = None,
                  extra_args: tuple[str, ...] = ()):  # fmt: skip
         self.name = f"test-{uuid.uuid4().hex[:8]}@localhost"
         self.log = tempfile.NamedTemporaryFile(prefix="celery-worker-", suffix=".log", delete=False)  # noqa: SIM115

@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import os
+import re
 import subprocess
 import sys
 import tracemalloc
@@ -20,7 +21,7 @@ from certificates import services as certificate_services
 from certificates.models import Certificate
 from courses.models import Course
 from literasi.models import Province
-from literasi.services import organiser_unassign
+from literasi.services import organiser_assign, organiser_unassign
 from monitoring import exports, services
 from monitoring.filters import filters_from
 from monitoring.models import RecordsExport
@@ -76,9 +77,16 @@ def ask(client, **fields) -> RecordsExport:
     return RecordsExport.objects.latest("pk")
 
 
+def build(export: RecordsExport, task_id: str = "tugas-1") -> RecordsExport:
+    """What the batch worker does with the export (the task's service, called here)."""
+    services.records_export_build(export_id=export.pk, task_id=task_id)
+    export.refresh_from_db()
+    return export
+
+
 def written(client, export: RecordsExport) -> bytes:
-    """What the batch worker would write (the task's service, called here), downloaded."""
-    services.records_export_build(export_id=export.pk)
+    """The export written, then downloaded."""
+    build(export)
     response = client.get(f"/pemantauan/ekspor/{export.pk}/unduh/")
     assert response.status_code == 200, response.status_code
     return b"".join(response.streaming_content)
@@ -89,18 +97,30 @@ def stored(export_id: int) -> str:
     return RecordsExport.objects.values_list("file", flat=True).get(pk=export_id)
 
 
+def files() -> list[str]:
+    """Every file under exports/ in storage."""
+    return default_storage.listdir("exports")[1] if default_storage.exists("exports") else []
+
+
+def national_export(user, fmt: str = "csv") -> RecordsExport:
+    return services.records_export_request(user=user, fmt=fmt, provinces=Province.objects.all(),
+                                           filters=filters_from({})[0])  # fmt: skip
+
+
 def test_an_export_is_asked_for_written_in_the_background_and_downloaded(client, national_admin, certified):
     client.force_login(national_admin)
     page = client.get("/pemantauan/provinsi/32/").content.decode()
     assert 'action="/pemantauan/ekspor/siasn/"' in page and 'name="provinsi" value="32"' in page
     export = ask(client, provinsi="32")
     listing = client.get("/pemantauan/ekspor/").content.decode()
-    assert "Menunggu pekerja" in listing and 'hx-trigger="every 2s"' in listing  # polled until written
+    assert "Menunggu pekerja" in listing and f'hx-get="/pemantauan/ekspor/status/?menunggu={export.pk}"' in listing
     assert "Unduh" not in listing
 
     data = written(client, export)
-    listing = client.get("/pemantauan/ekspor/").content.decode()
-    assert f"/pemantauan/ekspor/{export.pk}/unduh/" in listing and "hx-trigger" not in listing
+    status = client.get(f"/pemantauan/ekspor/status/?menunggu={export.pk}").content.decode()
+    assert f"/pemantauan/ekspor/{export.pk}/unduh/" in status and "hx-trigger" not in status  # polling stops
+    assert 'hx-swap-oob="innerHTML">Ekspor Anda siap diunduh.</p>' in status  # said once, to screen readers
+    assert "hx-swap-oob" not in client.get("/pemantauan/ekspor/status/").content.decode()
     response = client.get(f"/pemantauan/ekspor/{export.pk}/unduh/")
     assert response["Content-Disposition"].startswith('attachment; filename="riwayat-pelatihan-siasn-32-')
     assert "no-store" in response["Cache-Control"]  # it holds NIPs
@@ -116,7 +136,8 @@ def test_an_export_is_asked_for_written_in_the_background_and_downloaded(client,
     assert len(lines) == 3  # the header and Jawa Barat's two; Bali's is not in it
     assert [line[1] for line in lines if "HYPERLINK" in line[1]] == ['\'=HYPERLINK("x")']
     export.refresh_from_db()
-    assert export.rows == 2 and export.requested_by == national_admin
+    assert export.rows == 2 and export.size == len(data) and export.requested_by == national_admin
+    assert re.fullmatch(rf"exports/{export.pk}-[\w-]{{16}}\.csv", stored(export.pk))  # random: tells nothing
 
 
 def test_the_export_follows_the_filters_and_the_language_it_was_asked_in(client, national_admin, certified):
@@ -126,12 +147,13 @@ def test_the_export_follows_the_filters_and_the_language_it_was_asked_in(client,
     assert lines[0][:4] == ["NIP", "Name", "Course name", "Hours (JP)"]
     assert sorted(line[1] for line in lines[1:]) == ['\'=HYPERLINK("x")', "Made Sari", "Rina Wulandari"]
     assert read_csv(written(client, ask(client, mode="mandiri")))[1:] == []  # none studied on their own
-    assert "Aman Digital · 2026" in client.get("/pemantauan/ekspor/").content.decode()
+    listing = client.get("/pemantauan/ekspor/").content.decode()
+    assert "Aman Digital · 2026" in listing and "All provinces" in listing
 
 
 def test_the_list_shows_the_rows_written_so_far_while_a_file_is_written(client, national_admin, certified, monkeypatch):
     counts = []
-    monkeypatch.setattr(services, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(services, "CHUNK", 2)
     real_siasn_rows = exports.siasn_rows
 
     def watched(records):
@@ -141,8 +163,9 @@ def test_the_list_shows_the_rows_written_so_far_while_a_file_is_written(client, 
 
     monkeypatch.setattr(exports, "siasn_rows", watched)
     client.force_login(national_admin)
-    written(client, ask(client))
-    assert counts == [0, 2, 2]  # the second record was counted before its row was written
+    lines = read_csv(written(client, ask(client)))
+    assert counts == [0, 0, 2]  # the first chunk of two was counted before the third row was read
+    assert len(lines) == 4  # read in chunks by key: none lost or repeated at a chunk's edge
 
 
 def test_a_revoked_certificate_is_not_a_training_record(client, national_admin, certified):
@@ -163,41 +186,65 @@ def test_an_organisers_xlsx_holds_their_province_only(client, organiser_bali, ce
     assert rows[1][0] == "198807122014022003" and rows[1][3] == 2
 
 
+def test_an_organiser_of_many_provinces_gets_their_file(client, certified):
+    """The storage name does not grow with the provinces (a FileField holds 100 characters on PostgreSQL)."""
+    organiser = UserFactory.create(email="penyelenggara.banyak@contoh.go.id", province_id="32")
+    for province in Province.objects.order_by("code")[:20]:
+        organiser_assign(user=organiser, province=province)
+    client.force_login(organiser)
+    export = build(ask(client))
+    assert export.state == RecordsExport.State.READY, export.error
+    assert len(read_csv(client.get(f"/pemantauan/ekspor/{export.pk}/unduh/").getvalue())) == 4
+    assert "20 provinsi" in client.get("/pemantauan/ekspor/").content.decode()
+
+
 def test_the_wrong_person_is_refused_everywhere(client, learner, stranger, organiser_jabar, organiser_bali,
                                                  national_admin, certified):  # fmt: skip
     client.force_login(organiser_jabar)
     assert client.post("/pemantauan/ekspor/siasn/", {"format": "csv", "provinsi": "51"}).status_code == 404
     assert client.get("/pemantauan/ekspor/siasn/").status_code == 405  # asking changes something: POST only
-    export = ask(client, provinsi="32")
-    services.records_export_build(export_id=export.pk)
+    export = build(ask(client, provinsi="32"))
     other_admin = UserFactory.create(email="admin2@kominfo.go.id", province_id="31", is_national_admin=True)
     for person in (learner, stranger, organiser_bali, other_admin):
         client.force_login(person)
         assert client.get(f"/pemantauan/ekspor/{export.pk}/unduh/").status_code == 404, person
-        assert f"/ekspor/{export.pk}/unduh/" not in client.get("/pemantauan/ekspor/").content.decode()
+        for url in ("/pemantauan/ekspor/", f"/pemantauan/ekspor/status/?menunggu={export.pk}"):
+            assert f"/ekspor/{export.pk}/unduh/" not in client.get(url).content.decode()
     for person in (learner, stranger):
         client.force_login(person)
         assert client.post("/pemantauan/ekspor/siasn/", {"format": "csv"}).status_code == 404
         assert client.get("/pemantauan/ekspor/").status_code == 404
+        assert client.get("/pemantauan/ekspor/status/").status_code == 404
     assert RecordsExport.objects.count() == 1
     client.logout()
-    response = client.get(f"/pemantauan/ekspor/{export.pk}/unduh/")
-    assert response.status_code == 302 and response["Location"].startswith("/akun/login/")
+    for url in (f"/pemantauan/ekspor/{export.pk}/unduh/", "/pemantauan/ekspor/", "/pemantauan/ekspor/status/"):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/akun/login/")
 
     client.force_login(organiser_jabar)
     assert client.get(f"/pemantauan/ekspor/{export.pk}/unduh/").status_code == 200
-    organiser_unassign(user=organiser_jabar, province_code="32")  # no longer organises Jawa Barat
+    organiser_assign(user=organiser_jabar, province=Province.objects.get(code="51"))  # still an organiser
+    organiser_unassign(user=organiser_jabar, province_code="32")
     assert client.get(f"/pemantauan/ekspor/{export.pk}/unduh/").status_code == 404
+    listing = client.get("/pemantauan/ekspor/").content.decode()
+    assert "Anda tidak lagi mengelola semua provinsi" in listing and f"/ekspor/{export.pk}/unduh/" not in listing
 
 
 def test_bad_requests_get_a_message_and_ask_for_nothing(client, national_admin, certified):
     client.force_login(national_admin)
     response = client.post("/pemantauan/ekspor/siasn/", {"format": "pdf"}, follow=True)
     assert "Pilih CSV atau XLSX untuk ekspor." in response.content.decode()
-    assert not RecordsExport.objects.exists()
     response = client.post("/pemantauan/ekspor/siasn/", {"format": "csv", "kursus": "tidak-ada"}, follow=True)
-    assert "Tidak ada kursus “tidak-ada”" in response.content.decode()  # ignored with a note: all courses
-    assert RecordsExport.objects.get().query == ""
+    assert "Tidak ada yang diekspor: salah satu saringan tidak dikenal" in response.content.decode()
+    assert not RecordsExport.objects.exists()  # never a wider export of NIPs than was asked for
+
+
+def test_the_old_download_address_leads_to_the_button(client, organiser_jabar, certified):
+    client.force_login(organiser_jabar)
+    response = client.get("/pemantauan/ekspor/siasn.csv?provinsi=32&tahun=2026", follow=True)
+    assert response.redirect_chain[-1][0] == "/pemantauan/provinsi/32/?tahun=2026"
+    assert "kini ditulis di latar belakang" in response.content.decode()
+    assert not RecordsExport.objects.exists()
 
 
 def test_asking_twice_makes_one_export_and_too_many_at_once_are_refused(client, national_admin, certified):
@@ -209,7 +256,7 @@ def test_asking_twice_makes_one_export_and_too_many_at_once_are_refused(client, 
     response = client.post("/pemantauan/ekspor/siasn/", {"format": "xlsx"}, follow=True)
     assert "Anda sudah punya 3 ekspor yang sedang disiapkan" in response.content.decode()
     assert RecordsExport.objects.count() == 3
-    services.records_export_build(export_id=first.pk)  # one is ready: another may be asked for
+    build(first)  # one is ready: another may be asked for
     assert ask(client, format="xlsx").fmt == "xlsx"
 
 
@@ -217,42 +264,62 @@ def test_an_export_whose_course_was_unpublished_meanwhile_fails_instead_of_widen
     client.force_login(national_admin)
     export = ask(client, kursus="aman-digital")
     Course.objects.filter(slug="aman-digital").update(status=Course.Status.DRAFT)
-    services.records_export_build(export_id=export.pk)
-    export.refresh_from_db()
-    assert export.state == RecordsExport.State.FAILED and "aman-digital" in export.error and not export.file
+    export = build(export)
+    assert export.state == RecordsExport.State.FAILED and "tidak ada yang diekspor" in export.error
+    assert files() == []
     assert client.get(f"/pemantauan/ekspor/{export.pk}/unduh/").status_code == 404
     assert "Gagal" in client.get("/pemantauan/ekspor/").content.decode()
 
 
-def test_a_fault_while_writing_leaves_no_file_and_says_so(client, national_admin, certified, monkeypatch):
-    def broken(header, rows, target):
-        target.write(b"half a file")
-        raise OSError("disk full")
+def test_a_fault_while_storing_leaves_no_file_and_says_so(client, national_admin, certified, monkeypatch):
+    from django.core.files.storage import FileSystemStorage
 
-    monkeypatch.setattr(exports, "csv_write", broken)
+    real_save = getattr(FileSystemStorage, "_save")  # noqa: B009 - private: what a full disk breaks
+
+    def disk_full(self, name, content):
+        real_save(self, name, io.BytesIO(b"half a file"))  # what a full disk leaves behind
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr("django.core.files.storage.FileSystemStorage._save", disk_full)
     client.force_login(national_admin)
-    export = ask(client)
-    services.records_export_build(export_id=export.pk)
-    export.refresh_from_db()
+    export = build(ask(client))
     assert export.state == RecordsExport.State.FAILED and "kesalahan di pihak kami" in export.error
-    assert not default_storage.exists("exports") or default_storage.listdir("exports") == ([], [])
+    assert files() == []
 
 
-def test_a_delivery_while_another_worker_writes_does_nothing_and_one_after_it_died_writes(national_admin, certified):
-    export = services.records_export_request(
-        user=national_admin, fmt="csv", provinces=Province.objects.all(), filters=filters_from({})[0],
-    )  # fmt: skip
-    RecordsExport.objects.filter(pk=export.pk).update(
-        state=RecordsExport.State.RUNNING, started_at=dt.datetime.now(dt.UTC)
-    )
-    services.records_export_build(export_id=export.pk)
-    export.refresh_from_db()
-    assert export.state == RecordsExport.State.RUNNING and not export.file  # left to the worker on it
-    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
-    RecordsExport.objects.filter(pk=export.pk).update(started_at=long_ago)  # that worker's time limit has passed
-    services.records_export_build(export_id=export.pk)
-    export.refresh_from_db()
+def test_a_file_missing_from_storage_is_a_404_not_an_error(client, national_admin, certified):
+    client.force_login(national_admin)
+    export = build(ask(client))
+    default_storage.delete(stored(export.pk))  # web and workers not sharing MEDIA_ROOT, say
+    assert client.get(f"/pemantauan/ekspor/{export.pk}/unduh/").status_code == 404
+    assert client.get("/pemantauan/ekspor/").status_code == 200
+
+
+def test_only_a_redelivery_of_the_task_writing_it_takes_an_export_over(national_admin, certified):
+    export = national_export(national_admin)
+    RecordsExport.objects.filter(pk=export.pk).update(state=RecordsExport.State.RUNNING, task_id="tugas-1",
+                                                      file="exports/setengah.csv")  # fmt: skip
+    default_storage.save("exports/setengah.csv", io.BytesIO(b"half a file"))  # its worker was killed here
+    assert build(export, task_id="tugas-2").state == RecordsExport.State.RUNNING  # another message: left alone
+    assert files() == ["setengah.csv"]
+    export = build(export, task_id="tugas-1")  # the same message, handed out again
     assert export.state == RecordsExport.State.READY and export.rows == 3
+    assert files() == [stored(export.pk).removeprefix("exports/")]  # the half file is gone
+    assert build(export, task_id="tugas-1").file == export.file  # ready: nothing is written again
+
+
+def test_a_build_the_sweep_failed_meanwhile_offers_nothing_and_keeps_no_file(national_admin, certified, monkeypatch):
+    export = national_export(national_admin)
+    real_write = services._write
+
+    def failed_meanwhile(*args):
+        result = real_write(*args)
+        RecordsExport.objects.filter(pk=export.pk).update(state=RecordsExport.State.FAILED)
+        return result
+
+    monkeypatch.setattr(services, "_write", failed_meanwhile)
+    assert build(export).state == RecordsExport.State.FAILED
+    assert files() == []
 
 
 def test_the_sweep_enqueues_what_the_broker_never_got_fails_the_stuck_and_deletes_old_files(
@@ -260,13 +327,12 @@ def test_the_sweep_enqueues_what_the_broker_never_got_fails_the_stuck_and_delete
 ):
     client.force_login(national_admin)
     never_sent, stuck, old = ask(client), ask(client, provinsi="32"), ask(client, provinsi="51")
-    services.records_export_build(export_id=old.pk)
-    recent = ask(client, format="xlsx")
-    services.records_export_build(export_id=recent.pk)
+    build(old)
+    recent = build(ask(client, format="xlsx"))
     now = dt.datetime.now(dt.UTC)
-    RecordsExport.objects.filter(pk=stuck.pk).update(
-        state=RecordsExport.State.RUNNING, started_at=now - dt.timedelta(hours=1)
-    )
+    RecordsExport.objects.filter(pk=stuck.pk).update(state=RecordsExport.State.RUNNING, task_id="mati",
+                                                     started_at=now - dt.timedelta(hours=1), file="exports/mati.csv")  # fmt: skip
+    default_storage.save("exports/mati.csv", io.BytesIO(b"half a file"))
     RecordsExport.objects.filter(pk=old.pk).update(finished_at=now - dt.timedelta(days=8))
     old_file = stored(old.pk)
     assert default_storage.exists(old_file)
@@ -277,31 +343,33 @@ def test_the_sweep_enqueues_what_the_broker_never_got_fails_the_stuck_and_delete
         return True
 
     monkeypatch.setattr(services, "publish", publish)
-
     assert services.records_exports_sweep() == {"failed": 1, "enqueued": 1, "expired": 1}
     assert sent == [(never_sent.pk,)]
     states = dict(RecordsExport.objects.values_list("pk", "state"))
     assert states == {never_sent.pk: "queued", stuck.pk: "failed", old.pk: "expired", recent.pk: "ready"}
-    assert not default_storage.exists(old_file) and stored(old.pk) == ""
-    assert default_storage.exists(stored(recent.pk))
+    assert files() == [stored(recent.pk).removeprefix("exports/")]  # the old file and the half one are gone
+    assert stored(old.pk) == "" and stored(stuck.pk) == ""
     assert services.records_exports_sweep() == {"failed": 0, "enqueued": 0, "expired": 0}  # marked: not sent again
     listing = client.get("/pemantauan/ekspor/").content.decode()
     assert "Dihapus setelah masa simpannya" in listing and "terhenti sebelum selesai" in listing
 
 
-def test_an_export_that_keeps_killing_its_worker_is_given_up_with_the_reason(national_admin, certified):
+def test_an_export_that_keeps_killing_its_worker_is_given_up_with_the_reason(national_admin, certified, settings):
+    from celery.exceptions import Ignore
+
     from monitoring.tasks import records_export_task
 
-    export = services.records_export_request(
-        user=national_admin, fmt="xlsx", provinces=Province.objects.all(), filters=filters_from({})[0],
-    )  # fmt: skip
-    records_export_task.give_up(export.pk)
+    export = national_export(national_admin, fmt="xlsx")
+    for _delivery in range(settings.CELERY_TASK_MAX_DELIVERIES):  # each one killed its worker
+        records_export_task.before_start("tugas-mati", (export.pk,), {})
+    with pytest.raises(Ignore):
+        records_export_task.before_start("tugas-mati", (export.pk,), {})
     export.refresh_from_db()
-    assert export.state == RecordsExport.State.FAILED and "menghentikan pekerja" in export.error
+    assert export.state == RecordsExport.State.FAILED and "menghentikan pekerja 2 kali" in export.error
 
 
 @pytest.mark.django_db(transaction=True)
-def test_through_the_real_batch_worker(celery_worker, client, national_admin, certified):
+def test_through_the_real_worker_on_the_exports_queue(celery_worker, client, national_admin, certified):
     from ..services import wait_until
 
     client.force_login(national_admin)
@@ -320,7 +388,7 @@ def _records(count: int):
                 "template": {"issuer_name": "Kementerian Komunikasi dan Digital Republik Indonesia"}}  # fmt: skip
     enrolled = dt.datetime(2026, 6, 1, 2, tzinfo=dt.UTC)
     for n in range(count):
-        yield (f"1990010120150310{n % 100:02d}", snapshot, f"LD/32/2026/0001/{n:05d}-K", enrolled, 2026, 1)
+        yield (n, f"1990010120150310{n % 100:02d}", snapshot, f"LD/32/2026/0001/{n:05d}-K", enrolled, 2026, 1)
 
 
 ROWS = 200_000
