@@ -95,7 +95,7 @@ def test_national_admin_pages(page, platform, national_admin, organiser_jabar) -
 
     sign_in(page, national_admin.email)
     question = Question.objects.filter(quiz=platform["quiz"]).order_by("order")[0]
-    check(page, ["/penyelenggara/", "/pemantauan/", "/pemantauan/?jenis=x", "/admin/", "/admin/literasi/user/", f"/admin/literasi/user/{organiser_jabar.pk}/change/",
+    check(page, ["/penyelenggara/", "/pemantauan/", "/pemantauan/?jenis=x", "/pemantauan/ekspor/", "/admin/", "/admin/literasi/user/", f"/admin/literasi/user/{organiser_jabar.pk}/change/",
                  f"/admin/quizzes/quiz/{platform['quiz'].pk}/change/", f"/admin/quizzes/question/{question.pk}/change/",
                  "/admin/courses/course/",
                         f"/admin/courses/course/{platform['course'].pk}/change/", "/admin/quizzes/attempt/",

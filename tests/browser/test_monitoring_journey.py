@@ -1,7 +1,10 @@
-"""A national admin follows completion from the national map down to a cohort's participants; an
-organiser of Bali sees Bali only."""
+"""A national admin follows completion from the national map down to a cohort's participants, and
+exports a province's training records for SIASN; an organiser of Bali sees Bali only."""
 
 from __future__ import annotations
+
+import re
+from pathlib import Path
 
 import pytest
 
@@ -9,6 +12,7 @@ from cohorts import services as cohort_services
 
 from ..factories import course_with_lessons
 from ..monitoring.helpers import complete, make_cohort
+from ..services import running_worker
 from .helpers import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -57,3 +61,30 @@ def test_organiser_of_bali_sees_only_bali(page, organiser_bali, programme):
     assert "Jawa Barat" not in body and "Angkatan Bandung" not in body
     response = page.goto("/pemantauan/provinsi/32/")
     assert response.status == 404
+
+
+def test_national_admin_asks_for_a_provinces_siasn_records_and_downloads_them_once_written(
+    page, national_admin, programme, monkeypatch, settings, tmp_path
+):
+    from certificates import services as certificate_services
+    from courses.models import Enrolment
+
+    settings.MEDIA_ROOT = tmp_path  # this process serves the download; the worker writes the file there
+    monkeypatch.setenv("MEDIA_ROOT", str(tmp_path))
+    monkeypatch.setattr("certificates.services._enqueue_render", lambda ids: None)  # no PDF needed here
+    for enrolment in Enrolment.objects.filter(completed_at__isnull=False).select_related("course", "user"):
+        certificate_services.certificate_issue_for_enrolment(enrolment=enrolment, actor=national_admin)
+    sign_in(page, national_admin.email)
+    page.goto("/pemantauan/provinsi/32/")
+    page.get_by_role("button", name="Minta riwayat pelatihan untuk SIASN sebagai CSV").click()
+    page.get_by_role("heading", name="Ekspor Anda").wait_for()
+    assert "Menunggu pekerja" in page.locator("#exports").inner_text()
+    with running_worker(queues="exports"):
+        link = page.get_by_role("link", name=re.compile("^Unduh CSV"))
+        link.wait_for(timeout=60_000)  # the list updates itself: no reload
+    assert page.locator("#exports-news").inner_text() == "Ekspor Anda siap diunduh."
+    with page.expect_download() as download:
+        link.click()
+    lines = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith("NIP,Nama,Nama kursus") and len(lines) == 3  # Jawa Barat's two certificates
+    assert all("Peserta Angkatan Bandung" in line for line in lines[1:])

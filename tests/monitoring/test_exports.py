@@ -114,6 +114,7 @@ def test_an_export_is_asked_for_written_in_the_background_and_downloaded(client,
     export = ask(client, provinsi="32")
     listing = client.get("/pemantauan/ekspor/").content.decode()
     assert "Menunggu pekerja" in listing and f'hx-get="/pemantauan/ekspor/status/?menunggu={export.pk}"' in listing
+    assert "js/htmx" in listing  # the page that polls loads htmx (no other monitoring page does)
     assert "Unduh" not in listing
 
     data = written(client, export)
