@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 # One person may have this many exports waiting or being written at once.
 IN_PROGRESS_MAX = 3
 # The sweep enqueues again an export handed to the broker this long ago and never taken (a
-# broker restarted empty loses its messages); a second delivery writes the same file.
+# broker restarted empty loses its messages); once one message has taken it, any other does nothing.
 REENQUEUE_AFTER = dt.timedelta(minutes=10)
 # An export a worker took longer ago than the batch hard time limit plus this has died unrecorded.
 STUCK_MARGIN = dt.timedelta(minutes=5)
