@@ -6,7 +6,7 @@ from django.contrib.auth.backends import BaseBackend
 
 # Apps whose models national admins manage. Django's own auth tables, allauth's email addresses
 # and two-factor secrets stay with the technical superuser: no admin reads another's credentials.
-NATIONAL_ADMIN_APPS = frozenset({"literasi", "courses", "quizzes", "cohorts", "certificates"})
+NATIONAL_ADMIN_APPS = frozenset({"literasi", "courses", "quizzes", "cohorts", "certificates", "monitoring"})
 
 
 class NationalAdminPermissionBackend(BaseBackend):

@@ -27,6 +27,8 @@ from monitoring.filters import filters_from
 from monitoring.models import RecordsExport
 
 from ..factories import UserFactory
+from ..literasi import test_translations as house
+from ..literasi.test_translations import shown_untranslated, untranslated  # noqa: F401 (a fixture)
 from .helpers import complete, make_cohort
 
 pytestmark = pytest.mark.django_db
@@ -367,6 +369,35 @@ def test_an_export_that_keeps_killing_its_worker_is_given_up_with_the_reason(nat
         records_export_task.before_start("tugas-mati", (export.pk,), {})
     export.refresh_from_db()
     assert export.state == RecordsExport.State.FAILED and "menghentikan pekerja 2 kali" in export.error
+
+
+def test_national_admins_read_who_exported_what_in_the_admin_and_nobody_edits_it(client, organiser_jabar,
+                                                                                national_admin, certified):  # fmt: skip
+    client.force_login(organiser_jabar)
+    export = build(ask(client, provinsi="32"))
+    assert client.get("/admin/monitoring/recordsexport/").status_code == 302  # organisers have no admin
+    client.force_login(national_admin)
+    listing = client.get("/admin/monitoring/recordsexport/").content.decode()
+    assert "penyelenggara.jabar@contoh.go.id" in listing or "Agus Setiawan" in listing
+    page = client.get(f"/admin/monitoring/recordsexport/{export.pk}/change/")
+    assert page.status_code == 200 and "Siap diunduh" in page.content.decode()
+    assert client.post(f"/admin/monitoring/recordsexport/{export.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert RecordsExport.objects.filter(pk=export.pk).exists()
+
+
+def test_the_exports_pages_are_all_indonesian(client, national_admin, certified, untranslated):  # noqa: F811
+    client.force_login(national_admin)
+    waiting, failed = ask(client), ask(client, provinsi="51")
+    build(ask(client, provinsi="32"))
+    services.records_export_fail(export_id=failed.pk, reason="Gagal diuji")
+    pages = ["/pemantauan/ekspor/", f"/pemantauan/ekspor/status/?menunggu={waiting.pk}", "/pemantauan/provinsi/32/",
+             "/admin/monitoring/recordsexport/", f"/admin/monitoring/recordsexport/{waiting.pk}/change/"]  # fmt: skip
+    assert shown_untranslated(client, pages, untranslated) == {}
+
+
+def test_every_field_of_the_export_model_has_a_translated_name(monkeypatch) -> None:
+    monkeypatch.setattr(house, "OUR_APPS", ("monitoring",))
+    house.test_every_field_of_our_models_has_a_translated_name()
 
 
 @pytest.mark.django_db(transaction=True)
