@@ -237,9 +237,12 @@ def test_bad_requests_get_a_message_and_ask_for_nothing(client, national_admin, 
     client.force_login(national_admin)
     response = client.post("/pemantauan/ekspor/siasn/", {"format": "pdf"}, follow=True)
     assert "Pilih CSV atau XLSX untuk ekspor." in response.content.decode()
+    assert not RecordsExport.objects.exists()
     response = client.post("/pemantauan/ekspor/siasn/", {"format": "csv", "kursus": "tidak-ada"}, follow=True)
-    assert "Tidak ada yang diekspor: salah satu saringan tidak dikenal" in response.content.decode()
-    assert not RecordsExport.objects.exists()  # never a wider export of NIPs than was asked for
+    html = response.content.decode()
+    assert "Tidak ada kursus “tidak-ada”" in html  # left out with a note, as on the pages
+    assert "Semua kursus · Semua tahun" in html  # and the list says what the export holds
+    assert RecordsExport.objects.get().query == ""
 
 
 def test_the_old_download_address_leads_to_the_button(client, organiser_jabar, certified):
