@@ -388,6 +388,23 @@ def test_national_admins_read_who_exported_what_in_the_admin_and_nobody_edits_it
     assert RecordsExport.objects.filter(pk=export.pk).exists()
 
 
+def test_the_list_takes_the_same_queries_however_many_exports_it_shows(client, national_admin, certified):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(national_admin)
+    build(ask(client))
+    client.get("/pemantauan/ekspor/")  # session warm
+    with CaptureQueriesContext(connection) as one:
+        client.get("/pemantauan/ekspor/")
+    for code in ("32", "51", "11", "12", "13"):
+        build(ask(client, provinsi=code))
+    with CaptureQueriesContext(connection) as six:
+        listing = client.get("/pemantauan/ekspor/").content.decode()
+    assert listing.count("/unduh/") == 6
+    assert len(six.captured_queries) == len(one.captured_queries)
+
+
 def test_the_exports_pages_are_all_indonesian(client, national_admin, certified, untranslated):  # noqa: F811
     client.force_login(national_admin)
     waiting, failed = ask(client), ask(client, provinsi="51")
