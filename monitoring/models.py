@@ -43,6 +43,7 @@ class RecordsExport(models.Model):
     language = models.CharField(max_length=8, verbose_name=_("language"))
     state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED, verbose_name=_("status"))
     rows = models.PositiveIntegerField(default=0, verbose_name=_("rows"))
+    total = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("rows in all"))
     # A name of its own per build (``services.records_export_build``), random so it tells nothing.
     file = models.FileField(upload_to="exports/", blank=True, verbose_name=_("file"))
     size = models.PositiveBigIntegerField(default=0, verbose_name=_("size (bytes)"))
@@ -68,3 +69,8 @@ class RecordsExport(models.Model):
     @property
     def in_progress(self) -> bool:
         return self.state in (self.State.QUEUED, self.State.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        """How much of the file is written, once the worker has counted the records."""
+        return min(100, self.rows * 100 // self.total) if self.total else 0

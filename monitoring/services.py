@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -41,6 +42,8 @@ IN_PROGRESS_MAX = 3
 REENQUEUE_AFTER = dt.timedelta(minutes=10)
 # An export a worker took longer ago than the batch hard time limit plus this has died unrecorded.
 STUCK_MARGIN = dt.timedelta(minutes=5)
+# Excel's sheet has 1,048,576 rows, the header is one: a larger XLSX would not open.
+XLSX_MAX_RECORDS = 1_048_575
 # The records are read this many at a time, by key (one short query each, no cursor held open),
 # and the row count shown while a file is written is updated after each chunk.
 CHUNK = 2000
@@ -143,6 +146,14 @@ def _write(export: RecordsExport, name: str, task_id: str) -> tuple[int, int]:
               "exported. Ask for it again from the monitoring page.")
         )  # fmt: skip
     records = selectors.training_records(provinces=export.provinces.all(), filters=filters)
+    total = records.count()
+    if export.fmt == RecordsExport.Format.XLSX and total > XLSX_MAX_RECORDS:
+        raise Refusal(
+            _("An XLSX sheet holds at most %(max)s records and this export has %(count)s. Ask for CSV, or narrow the "
+              "export (one province, one year or one course).")
+            % {"max": intcomma(XLSX_MAX_RECORDS), "count": intcomma(total)}
+        )  # fmt: skip
+    RecordsExport.objects.filter(pk=export.pk, task_id=task_id).update(total=total)
     counted = _Chunks(export.pk, task_id, records)
     rows = exports.siasn_rows(counted)
     with tempfile.TemporaryFile() as target:

@@ -171,6 +171,25 @@ def test_the_list_shows_the_rows_written_so_far_while_a_file_is_written(client, 
     assert len(lines) == 4  # read in chunks by key: none lost or repeated at a chunk's edge
 
 
+def test_the_list_shows_how_far_a_file_is_written(client, national_admin, certified):
+    client.force_login(national_admin)
+    export = ask(client)
+    RecordsExport.objects.filter(pk=export.pk).update(state=RecordsExport.State.RUNNING, rows=4_000, total=10_000)
+    listing = client.get("/pemantauan/ekspor/").content.decode()
+    assert '<progress max="100" value="40"' in listing and "4.000 dari 10.000 baris" in listing
+
+
+def test_an_xlsx_past_excels_rows_is_refused_with_the_reason_and_leaves_no_file(
+    client, national_admin, certified, monkeypatch
+):
+    monkeypatch.setattr(services, "XLSX_MAX_RECORDS", 2)  # 1,048,575 in Excel; three records here
+    client.force_login(national_admin)
+    export = build(ask(client, format="xlsx"))
+    assert export.state == RecordsExport.State.FAILED and files() == []
+    assert export.error.startswith("Satu lembar XLSX memuat paling banyak 2 catatan, sedangkan ekspor ini berisi 3.")
+    assert build(ask(client, format="csv")).state == RecordsExport.State.READY  # CSV has no such limit
+
+
 def test_a_revoked_certificate_is_not_a_training_record(client, national_admin, certified):
     certificate = Certificate.objects.get(user__full_name="Rina Wulandari")
     certificate_services.certificate_revoke(certificate=certificate, actor=national_admin, reason="Salah data")
