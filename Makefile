@@ -8,7 +8,7 @@ export LITERASI_ENV ?= development
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-production lock messages run test lint typecheck wrk bench bench-lesson bench-grading bench-upload bench-certificates bench-verify bench-dashboard page-weight makemessages
+.PHONY: install install-production lock messages run test lint typecheck wrk bench bench-lesson bench-grading bench-upload bench-certificates bench-verify bench-dashboard bench-export page-weight makemessages
 
 # A development machine (make run, make test) gets requirements-dev.txt: the runtime pins plus
 # the tools and test libraries. A production machine gets requirements.txt only
@@ -66,7 +66,7 @@ lint: install
 typecheck: install
 	LITERASI_ENV=test $(PY) devtools/typecheck.py
 
-bench: bench-lesson bench-grading bench-upload bench-certificates bench-verify bench-dashboard page-weight
+bench: bench-lesson bench-grading bench-upload bench-certificates bench-verify bench-dashboard bench-export page-weight
 
 # The load generator is Debian's wrk, installed here when missing (as .ci/run installs chromium).
 wrk:
@@ -93,3 +93,6 @@ bench-verify: install wrk
 
 bench-dashboard: install
 	$(PY) bench/dashboard.py
+
+bench-export: install
+	$(PY) bench/records_export.py
