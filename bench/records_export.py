@@ -15,8 +15,8 @@ loaded again when the count of valid certificates differs from --rows, or with -
 
 Each measurement runs in a fresh process, so that each peak RSS is its own:
 
-- ``read``: ``monitoring.selectors.training_records`` of a national export, read in chunks by key
-  as the export reads it (``services._Chunks``), and nothing else;
+- ``read``: ``monitoring.selectors.training_records`` of a national export, iterated with
+  ``.iterator(chunk_size=services.CHUNK)`` as the export reads it, and nothing else;
 - ``format``: ``exports.siasn_rows`` over records already in memory (a sample of SAMPLE read
   first, cycled to --rows): alone, then into the CSV and the XLSX writer (a temporary file); no
   database;
@@ -243,11 +243,9 @@ def measure(phase: str, rows: int) -> dict[str, Any]:
         with translation.override(export.language):
             if phase == "read":
                 started, cpu = time.perf_counter(), time.process_time()
-                count = sum(1 for _ in services._Chunks(export.pk, "bench", _records(export)))
+                count = sum(1 for _ in _records(export).iterator(chunk_size=services.CHUNK))
             elif phase.startswith("format"):
-                sample = list(
-                    itertools.islice(iter(services._Chunks(export.pk, "bench", _records(export))), min(rows, SAMPLE))
-                )
+                sample = list(itertools.islice(_records(export).iterator(chunk_size=services.CHUNK), min(rows, SAMPLE)))
                 records = itertools.islice(itertools.cycle(sample), rows)
                 with tempfile.TemporaryFile() as target:
                     started, cpu = time.perf_counter(), time.process_time()

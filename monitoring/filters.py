@@ -31,7 +31,7 @@ def filters_from(params: Mapping[str, str]) -> tuple[Filters, list[str], dict]:
         if course is None:
             notes.append(_("There is no course “%(value)s”: all courses are shown.") % {"value": value})
     if value := params.get("tahun", ""):
-        year = int(value) if value.isdigit() and int(value) in years else None
+        year = int(value) if value.isascii() and value.isdigit() and len(value) <= 4 and int(value) in years else None
         if year is None:
             notes.append(_("There is nothing for the year “%(value)s”: all years are shown.") % {"value": value})
     if value := params.get("jenis", ""):

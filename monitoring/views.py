@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -176,12 +177,13 @@ def export_siasn(request: AuthenticatedRequest) -> HttpResponse:
 def export_siasn_moved(request: AuthenticatedRequest, fmt: str) -> HttpResponse:
     """The old address of the SIASN export (a download in the request): to the page whose button
     now asks for it, with its filters kept."""
-    _staff_provinces(request)
+    provinces = _staff_provinces(request)
     messages.info(request, _("Training records for SIASN are now written in the background: ask for them with the "
                              "button below, then download them from your exports."))  # fmt: skip
     query = request.GET.copy()
     code = query.pop("provinsi", [""])[-1]
-    url = reverse("monitoring:province", args=[code]) if code else reverse("monitoring:dashboard")
+    managed = provinces.filter(code=code).exists() if code else False
+    url = reverse("monitoring:province", args=[code]) if managed else reverse("monitoring:dashboard")
     return redirect(f"{url}?{query.urlencode()}" if query else url)
 
 
@@ -225,10 +227,16 @@ def exports_status(request: AuthenticatedRequest) -> HttpResponse:
     finished since."""
     _staff_provinces(request)
     context = _exports_context(request)
-    watched = {int(n) for n in request.GET.get("menunggu", "").split(",") if n.isdigit()}
-    finished = [r.export for r in context["rows"] if r.export.pk in watched and not r.export.in_progress]
-    news = [_("Your export is ready to download.") if e.state == RecordsExport.State.READY
-            else _("Your export could not be written.") for e in finished]  # fmt: skip
+    watched = {int(n) for n in request.GET.get("menunggu", "").split(",")[:50] if n.isascii() and n.isdigit()}
+    finished = [r for r in context["rows"] if r.export.pk in watched and not r.export.in_progress]
+    news = []
+    for r in finished:  # named, so two exports finishing one after the other are two lines
+        what = {"format": r.export.get_fmt_display(), "when": date_format(timezone.localtime(r.export.requested_at),
+                                                                          "j M Y H:i")}  # fmt: skip
+        if r.export.state == RecordsExport.State.READY and r.theirs:
+            news.append(_("Your %(format)s export of %(when)s is ready to download.") % what)
+        else:
+            news.append(_("Your %(format)s export of %(when)s could not be written.") % what)
     return render(request, "monitoring/_exports_table.html", context | {"news": " ".join(news)})
 
 

@@ -82,7 +82,7 @@ def test_national_admin_asks_for_a_provinces_siasn_records_and_downloads_them_on
     with running_worker(queues="exports"):
         link = page.get_by_role("link", name=re.compile("^Unduh CSV"))
         link.wait_for(timeout=60_000)  # the list updates itself: no reload
-    assert page.locator("#exports-news").inner_text() == "Ekspor Anda siap diunduh."
+    assert re.fullmatch(r"Ekspor CSV Anda dari .+ siap diunduh\.", page.locator("#exports-news").inner_text())
     with page.expect_download() as download:
         link.click()
     lines = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
