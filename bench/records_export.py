@@ -76,7 +76,6 @@ AGENCIES = ["Dinas Komunikasi dan Informatika Provinsi {}", "Badan Kepegawaian D
 LEARNERS = "bench-learner-"  # their emails' prefix
 ADMIN_EMAIL = "bench-export-admin@kominfo.go.id"
 SAMPLE = 50_000  # records held in memory for the format measurement: variety without a million snapshots
-XLSX_MAX_RECORDS = 2**20 - 1  # rows of a worksheet (Excel's limit), less the header
 PHASES = ["read", "format", "format csv", "format xlsx", "build csv", "build xlsx"]
 
 
@@ -217,18 +216,6 @@ def _national_export(fmt: str) -> RecordsExport:
     return export
 
 
-def _records(export: RecordsExport):
-    """The records exactly as ``services._write`` asks for them."""
-    from django.http import QueryDict
-
-    from monitoring import selectors
-    from monitoring.filters import filters_from
-
-    return selectors.training_records(
-        provinces=export.provinces.all(), filters=filters_from(QueryDict(export.query))[0]
-    )
-
-
 def measure(phase: str, rows: int) -> dict[str, Any]:
     """Run one phase and return its figures (rows, seconds, CPU seconds, bytes)."""
     from django.utils import translation
@@ -243,9 +230,13 @@ def measure(phase: str, rows: int) -> dict[str, Any]:
         with translation.override(export.language):
             if phase == "read":
                 started, cpu = time.perf_counter(), time.process_time()
-                count = sum(1 for _ in _records(export).iterator(chunk_size=services.CHUNK))
+                count = sum(1 for _ in services.export_records(export).iterator(chunk_size=services.CHUNK))
             elif phase.startswith("format"):
-                sample = list(itertools.islice(_records(export).iterator(chunk_size=services.CHUNK), min(rows, SAMPLE)))
+                sample = list(
+                    itertools.islice(
+                        services.export_records(export).iterator(chunk_size=services.CHUNK), min(rows, SAMPLE)
+                    )
+                )
                 records = itertools.islice(itertools.cycle(sample), rows)
                 with tempfile.TemporaryFile() as target:
                     started, cpu = time.perf_counter(), time.process_time()
@@ -326,6 +317,7 @@ def main() -> None:
     from django.db import connection
 
     from certificates.models import Certificate
+    from monitoring import services
 
     valid = Certificate.objects.filter(status=Certificate.Status.VALID).count()
     if args.reload or valid != args.rows:
@@ -365,7 +357,7 @@ def main() -> None:
     for fmt in ("csv", "xlsx"):
         build = results[f"build {fmt}"]
         within = build["rows"] / build["seconds"] * limit
-        cap = f"; but a sheet holds {XLSX_MAX_RECORDS:,} records at most" if fmt == "xlsx" else ""
+        cap = f"; but a sheet holds {services.XLSX_MAX_RECORDS:,} records at most" if fmt == "xlsx" else ""
         print(f"{fmt.upper():<4} rows within CELERY_BATCH_SOFT_TIME_LIMIT ({limit} s) at the build's rate: {within:>11,.0f} "
               f"(a {build['bytes'] / build['rows'] * within / 2**30:.1f} GB file{cap})")  # fmt: skip
 

@@ -101,9 +101,9 @@ def _tally_contribution(row: Mapping[str, Any], course_id: int, prefix: str = "t
     )  # fmt: skip
 
 
-# The enrolments an event concerns, with their facts and their tallies (if any), in id order. Written in SQL because it runs in every event: built with the ORM, this
-# one query cost 1.2 ms of Python against 0.16 ms for the database to run it (bench/dashboard.py,
-# event paths). Its columns are ``_FACTS`` (e: the enrolment, u: its learner) then the tally's.
+# The enrolments an event concerns, with their facts and their tallies (if any), in id order.
+# Written in SQL because it runs in every event: built with the ORM, this one query cost 1.2 ms
+# of Python against 0.16 ms for the database to run it (bench/dashboard.py, event paths). Its columns are ``_FACTS`` (e: the enrolment, u: its learner) then the tally's.
 _READ_FACTS_COLUMNS = (*_FACTS, *(f"tally__{name}" for name in TALLY_FIELDS))
 
 

@@ -4,8 +4,8 @@ Three queues keep interactive work fast whatever batch work is running: ``gradin
 is waiting on the result page), ``batch`` (imports, certificates, regrading, housekeeping) and
 ``exports`` (SIASN training records, which for the whole country take many minutes). Run at
 least one worker per queue, in production and in development alike (Procfile.dev), so a large
-import never delays a grade and a national export never delays an import. Broker and limits come from settings (``CELERY_*``); the
-policy below is fixed on purpose.
+import never delays a grade and a national export never delays an import. Broker and limits
+come from settings (``CELERY_*``); the policy below is fixed on purpose.
 """
 
 from __future__ import annotations

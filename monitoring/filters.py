@@ -15,8 +15,6 @@ from literasi.models import EmployeeKind
 from . import selectors
 from .selectors import IN_COHORT, SELF_PACED, Filters
 
-PARAMS = ("kursus", "tahun", "jenis", "mode")
-
 
 def filters_from(params: Mapping[str, str]) -> tuple[Filters, list[str], dict]:
     """The filters asked for, each unknown value left out with a note saying so (never an error)."""
@@ -50,11 +48,11 @@ def mode_choices() -> list[tuple[str, str]]:
     return [(IN_COHORT, _("In a cohort")), (SELF_PACED, _("Self-paced"))]
 
 
-def query_of(filters: Filters, **extra: str) -> str:
+def query_of(filters: Filters) -> str:
     """The filters as a query string (``kursus=…&tahun=…``), the form ``filters_from`` reads."""
     query = QueryDict(mutable=True)
     for name, value in (("kursus", filters.course.slug if filters.course else None), ("tahun", filters.year),
-                        ("jenis", filters.kind), ("mode", filters.mode), *extra.items()):  # fmt: skip
+                        ("jenis", filters.kind), ("mode", filters.mode)):  # fmt: skip
         if value:
             query[name] = str(value)
     return query.urlencode()

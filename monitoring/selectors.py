@@ -347,7 +347,12 @@ def records_exports_of(*, user: User) -> QuerySet[RecordsExport]:
 
 def records_export_for(*, user: User, export_id: int) -> RecordsExport | None:
     """The export, if ``user`` asked for it and still manages every province it holds; else None."""
-    export = RecordsExport.objects.filter(pk=export_id, requested_by=user).first()
-    if export is None or export.provinces.exclude(code__in=provinces_managed_by(user).values("code")).exists():
-        return None
-    return export
+    export = RecordsExport.objects.filter(pk=export_id, requested_by=user).prefetch_related("provinces").first()
+    managed = set(provinces_managed_by(user).values_list("code", flat=True))
+    return export if export is not None and still_theirs(export, managed) else None
+
+
+def still_theirs(export: RecordsExport, managed: set[str]) -> bool:
+    """Whether every province ``export`` holds is among ``managed`` (the codes its requester
+    manages now): only then may they download it. Reads the export's prefetched provinces."""
+    return all(p.code in managed for p in export.provinces.all())

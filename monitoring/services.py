@@ -82,7 +82,7 @@ def records_export_request(*, user: User, fmt: str, provinces: QuerySet[Province
             requested_by=user, fmt=fmt, query=query, description=described(filters),
             language=translation.get_language() or settings.LANGUAGE_CODE,
         )  # fmt: skip
-        export.provinces.set(Province.objects.filter(code__in=codes))
+        export.provinces.set(provinces)
         transaction.on_commit(lambda: records_export_enqueue(export_id=export.pk), robust=True)
     return export
 
@@ -143,15 +143,21 @@ def records_export_build(*, export_id: int, task_id: str) -> None:
         default_storage.delete(saved)
 
 
-def _write(export: RecordsExport, name: str, task_id: str) -> tuple[str, int, int]:
-    """Write the file to storage under ``name``; returns its name there, its rows and its size."""
+def export_records(export: RecordsExport) -> QuerySet:
+    """The records ``export`` holds, by its provinces and the filters it was asked with. Refusal
+    if a filter no longer applies (a course unpublished since): never widen an export unseen."""
     filters, notes, _choices = filters_from(QueryDict(export.query))
-    if notes:  # a course unpublished since it was asked for: never widen an export silently
+    if notes:
         raise Refusal(
             _("The filters of this export no longer apply (a course was unpublished since, say); nothing was "
               "exported. Ask for it again from the monitoring page.")
         )  # fmt: skip
-    records = selectors.training_records(provinces=export.provinces.all(), filters=filters)
+    return selectors.training_records(provinces=export.provinces.all(), filters=filters)
+
+
+def _write(export: RecordsExport, name: str, task_id: str) -> tuple[str, int, int]:
+    """Write the file to storage under ``name``; returns its name there, its rows and its size."""
+    records = export_records(export)
     total = records.count()
     if export.fmt == RecordsExport.Format.XLSX and total > XLSX_MAX_RECORDS:
         raise Refusal(

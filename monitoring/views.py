@@ -111,11 +111,12 @@ def province(request: AuthenticatedRequest, code: str) -> HttpResponse:
     agencies = selectors.agency_table(province=province, filters=filters)
     only = Province.objects.filter(code=code)
     funnel = selectors.funnel_per_course(provinces=only, filters=filters)
+    query = query_of(filters)
     return render(request, "monitoring/province.html", {
         "province": province, "rows": selectors.sort_rows(rows, sort), "total": total,
         "agencies": selectors.sort_rows(agencies, sort), "filters": filters, "notes": notes, "choices": choices,
-        "sort": sort, "query": query_of(filters), "by": "cohort",
-        "export_fields": _export_fields(query_of(filters), provinsi=province.code),
+        "sort": sort, "query": query, "by": "cohort",
+        "export_fields": _export_fields(query, provinsi=province.code),
         "funnel": funnel, "charts": _charts(provinces=only, filters=filters, funnel=funnel),
         "several_provinces": provinces_managed_by(request.user).count() > 1,
         "cohort_columns": cohort_columns(), "agency_columns": agency_columns(),
@@ -208,7 +209,7 @@ def _exports_context(request: AuthenticatedRequest) -> dict:
             scope = ngettext("%(n)d province", "%(n)d provinces", len(provinces)) % {"n": len(provinces)}
         else:
             scope = ", ".join(p.name for p in provinces)
-        rows.append(ExportRow(export, scope, theirs=all(p.code in managed for p in provinces)))
+        rows.append(ExportRow(export, scope, theirs=selectors.still_theirs(export, managed)))
     waiting = [r.export.pk for r in rows if r.export.in_progress]
     return {"rows": rows, "waiting": ",".join(map(str, waiting)), "keep_days": settings.EXPORT_KEEP_DAYS}
 
