@@ -353,16 +353,19 @@ def test_a_build_failed_by_the_sweep_while_it_reads_stops_and_keeps_no_file(nati
     export = national_export(national_admin)
     monkeypatch.setattr(services, "CHUNK", 1)
     real_siasn_rows = exports.siasn_rows
+    written_rows = []
 
     def failed_after_the_first(records):
         for n, row in enumerate(real_siasn_rows(records)):
             if n == 0:
                 RecordsExport.objects.filter(pk=export.pk).update(state=RecordsExport.State.FAILED, error="Terhenti")
+            written_rows.append(row)
             yield row
 
     monkeypatch.setattr(exports, "siasn_rows", failed_after_the_first)
     export = build(export)
     assert (export.state, export.error) == (RecordsExport.State.FAILED, "Terhenti") and files() == []
+    assert len(written_rows) == 1  # it stopped at the next count, not after all three records
 
 
 def test_odd_digits_in_the_address_are_ignored_not_an_error(client, national_admin, certified):
