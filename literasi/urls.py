@@ -23,6 +23,6 @@ urlpatterns = [
     path("kursus/", include("courses.urls")),
     path("kuis/", include("quizzes.urls")),
     path("akun/", include("allauth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

@@ -78,5 +78,10 @@ def test_complete_a_course_download_the_certificate_and_verify_it_from_its_qr_co
         assert check.get_by_text(NAME).is_visible()
         assert check.get_by_text("Aman Digital").first.is_visible()
         assert check.get_by_text("Jawa Barat").first.is_visible()
+        assert visitor.cookies() == []  # scanning a certificate hands the visitor no cookie
+        check.get_by_label("Bahasa").select_option("en")  # the footer's switch, without a token
+        check.get_by_role("button", name="Ganti").click()
+        assert check.get_by_text("This certificate is valid.").is_visible()
+        assert check.url == url
     finally:
         visitor.close()

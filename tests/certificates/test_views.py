@@ -8,6 +8,7 @@ from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
 from django.db.transaction import on_commit as real_on_commit  # kept before tests/certificates/conftest.py patches it
+from django.test import Client
 from django.urls import reverse
 
 from certificates import services
@@ -48,6 +49,18 @@ def test_the_verification_page_shows_a_valid_certificate_with_the_nip_masked(cli
     assert "Sertifikat ini sah." in page and "Siti Rahmawati" in page and "Netralitas ASN" in page
     assert "1986**********1001" in page and "198609262015051001" not in page
     assert "2 JP" in page and "Jawa Barat" in page and "10 Maret 2026" in page
+
+
+def test_a_visitor_from_a_qr_code_gets_no_cookie(certificate):
+    """The page has no form that posts (the number box is a GET, the language switch needs no
+    token), so someone who scans a certificate is not handed a cookie, and can still switch
+    the page to English."""
+    visitor = Client(enforce_csrf_checks=True)
+    url = reverse("certificates:verify", args=[certificate.number])
+    response = visitor.get(url)
+    assert response.status_code == 200 and response.cookies == {} and "csrfmiddlewaretoken" not in response.text
+    visitor.post("/i18n/setlang/", {"language": "en", "next": url}, headers={"Sec-Fetch-Site": "same-origin"})
+    assert "This certificate is valid." in visitor.get(url).text
 
 
 @pytest.mark.parametrize(
@@ -304,7 +317,7 @@ def test_a_kept_certificate_record_expires_within_minutes(client, certificate):
 
 def test_the_verification_page_is_never_shown_from_a_cache_without_asking(client, certificate):
     """A browser or proxy must ask again each time (the status can change), and a shared cache
-    must not keep it (the page carries the visitor's CSRF token)."""
+    must not keep it (a signed-in visitor's page carries their menu)."""
     response = client.get(reverse("certificates:verify", args=[certificate.number]))
     assert {"no-cache", "private"} <= {part.strip() for part in response["Cache-Control"].split(",")}
 

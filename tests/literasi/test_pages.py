@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from devtools.pages import BUDGET, page_weight, parse, unlabelled_fields
 
@@ -34,6 +35,29 @@ def test_english_is_selectable_from_every_page_and_sticks(client, organiser_jaba
     assert parse(html).lang == "en" and "Email addresses" in html
     client.post("/i18n/setlang/", {"language": "id", "next": "/"})
     assert "Alamat email" in client.get("/akun/email/").content.decode()
+
+
+def test_the_language_switch_needs_no_token_but_refuses_other_sites() -> None:
+    """The switch carries no CSRF token (literasi.views.set_language): a form posted from this
+    site switches the language; one posted from another site is refused and switches nothing."""
+    browser = Client(enforce_csrf_checks=True)
+    choose_english = {"language": "en", "next": "/akun/login/"}
+    for refused in ({"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
+                    {"Origin": "https://penipu.example"}, {"Origin": "null"}):  # fmt: skip
+        response = browser.post("/i18n/setlang/", choose_english, headers=refused)
+        assert response.status_code == 403, refused
+        assert "Permintaan dari situs lain ditolak" in response.text and response.cookies == {}, refused
+        assert parse(browser.get("/akun/login/").text).lang == "id", refused
+    response = browser.post("/i18n/setlang/", choose_english, headers={"Sec-Fetch-Site": "same-origin"})
+    assert response.status_code == 302 and response["Location"] == "/akun/login/"
+    assert parse(browser.get("/akun/login/").text).lang == "en"
+    # A browser that sends no Sec-Fetch-Site but the page's own Origin, and a client that sends
+    # neither (it can only change its own language), switch too.
+    browser.post("/i18n/setlang/", {"language": "id", "next": "/"}, headers={"Origin": "http://testserver"})
+    assert parse(browser.get("/akun/login/").text).lang == "id"
+    browser.post("/i18n/setlang/", choose_english)
+    assert parse(browser.get("/akun/login/").text).lang == "en"
+    assert browser.get("/i18n/setlang/").status_code == 405
 
 
 def test_every_field_has_a_label(client, organiser_jabar) -> None:
