@@ -141,7 +141,13 @@ def _read_facts(where: str, params: list[Any]) -> list[dict[str, Any]]:
     with connection.cursor() as cursor:
         if connection.features.has_select_for_update:  # SQLite runs one writer at a time: no lock
             cursor.execute(_LOCK.format(where=where), params)
-            where, params = "e.id = ANY(%s)", [[row[0] for row in cursor.fetchall()]]
+            params = [row[0] for row in cursor.fetchall()]
+            if not params:
+                return []
+            # One parameter per id, not one array (``e.id = ANY(%s)``): with an array the planner
+            # cannot know how many ids come, so PostgreSQL planned the read anew on every event
+            # (0.75 ms against 0.35 ms, bench/dashboard.py's database, 2026-12-03).
+            where = f"e.id IN ({', '.join(['%s'] * len(params))})"
         cursor.execute(_READ_FACTS.format(where=where), params)
         rows = [dict(zip(_READ_FACTS_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
     for row in rows:
