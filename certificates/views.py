@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from cohorts.selectors import cohort_for
 from literasi.adapters import client_network
 from literasi.errors import Refusal
-from literasi.http import AuthenticatedRequest, or_404
+from literasi.http import AuthenticatedRequest, or_404, polled_login_required
 from literasi.page_shells import render_shell
 from literasi.selectors import provinces_managed_by
 
@@ -237,7 +237,7 @@ def cohort_official(request: AuthenticatedRequest, cohort_id: int) -> HttpRespon
     return _cohort_page(request, cohort, official_form=form, status=400)
 
 
-@login_required
+@polled_login_required
 def issue_status(request: AuthenticatedRequest, cohort_id: int) -> HttpResponse:
     cohort = or_404(cohort_for(user=request.user, cohort_id=cohort_id))
     return render(

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from literasi.errors import Refusal
-from literasi.http import AuthenticatedRequest, or_404
+from literasi.http import AuthenticatedRequest, or_404, polled_login_required
 from literasi.roles import roles_of
 from literasi.selectors import provinces_managed_by, provinces_with_registered
 
@@ -159,7 +159,7 @@ def upload_detail(request: AuthenticatedRequest, upload_id: int) -> HttpResponse
     return render(request, "cohorts/upload_detail.html", _upload_context(request, upload))
 
 
-@login_required
+@polled_login_required
 def upload_status(request: AuthenticatedRequest, upload_id: int) -> HttpResponse:
     """The progress panel alone, polled by htmx while a file is checked or applied."""
     upload = or_404(selectors.upload_for(user=request.user, upload_id=upload_id))

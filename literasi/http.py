@@ -1,10 +1,14 @@
-"""What views share: the signed-in request's type, and a selector's "not found" as a 404."""
+"""What views share: the signed-in request's type, a selector's "not found" as a 404, and
+sign-in for the addresses htmx polls."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeVar
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.http import Http404, HttpRequest
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
 
 if TYPE_CHECKING:
     from literasi.models import User
@@ -24,3 +28,26 @@ class AuthenticatedRequest(HttpRequest):
     (django-stubs' recommended way to say so; nothing changes at run time)."""
 
     user: User
+
+
+def reload_page() -> HttpResponse:
+    """The answer to an htmx poll whose page must be loaded again as a whole (``HX-Refresh``):
+    the page then gives its own answer, the login or a 404."""
+    return HttpResponse(status=204, headers={"HX-Refresh": "true"})
+
+
+def polled_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """``login_required`` for an address that htmx polls from a page that itself needs a
+    signed-in person (a progress panel). Once the session has ended, a poll reloads that page
+    (``reload_page``), which asks the person to sign in and brings them back to it; answered
+    with the redirect, htmx followed it and swapped the login page into the panel. Only for
+    polls from pages behind a login: a public page would be reloaded on every poll."""
+    protected = login_required(view)
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated and request.headers.get("HX-Request"):
+            return reload_page()
+        return protected(request, *args, **kwargs)
+
+    return wrapper

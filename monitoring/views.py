@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from literasi.errors import Refusal
-from literasi.http import AuthenticatedRequest
+from literasi.http import AuthenticatedRequest, polled_login_required, reload_page
 from literasi.models import Province
 from literasi.roles import roles_of
 from literasi.selectors import provinces_managed_by
@@ -221,12 +221,20 @@ def exports_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "monitoring/exports.html", _exports_context(request))
 
 
-@login_required
+@polled_login_required
 def exports_status(request: AuthenticatedRequest) -> HttpResponse:
     """The list alone, polled by htmx while an export is being written, with a short line for
     screen readers about the exports (``menunggu``: the ids the page was waiting for) that have
-    finished since."""
-    _staff_provinces(request)
+    finished since.
+
+    A poll after the session ended, or after the person lost their role, reloads the list page,
+    which then asks them to sign in (and comes back) or answers 404. Answered as any other
+    request, the login page was swapped into the list, and the 404 kept the page polling every
+    two seconds for as long as it stayed open."""
+    if not roles_of(request.user).is_staff_role:
+        if request.headers.get("HX-Request"):
+            return reload_page()
+        raise Http404
     context = _exports_context(request)
     watched = {int(n) for n in request.GET.get("menunggu", "").split(",")[:50] if n.isascii() and n.isdigit()}
     finished = [r for r in context["rows"] if r.export.pk in watched and not r.export.in_progress]

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from courses import selectors as course_selectors
 from literasi.errors import Refusal
-from literasi.http import AuthenticatedRequest, or_404
+from literasi.http import AuthenticatedRequest, or_404, polled_login_required
 
 from . import selectors, services
 from .forms import AnswersForm, field_name
@@ -108,7 +108,7 @@ def attempt_result(request: AuthenticatedRequest, attempt_id: int) -> HttpRespon
     return render(request, "quizzes/attempt_result.html", _result_context(request, attempt))
 
 
-@login_required
+@polled_login_required
 def attempt_result_status(request: AuthenticatedRequest, attempt_id: int) -> HttpResponse:
     """The result panel alone, polled by htmx while the attempt is being graded."""
     attempt = or_404(selectors.attempt_of(user=request.user, attempt_id=attempt_id))

@@ -10,7 +10,7 @@ import pytest
 
 from cohorts import services as cohort_services
 
-from ..factories import course_with_lessons
+from ..factories import PASSWORD, course_with_lessons
 from ..monitoring.helpers import complete, make_cohort
 from ..services import running_worker
 from .helpers import sign_in
@@ -88,3 +88,25 @@ def test_national_admin_asks_for_a_provinces_siasn_records_and_downloads_them_on
     lines = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].startswith("NIP,Nama,Nama kursus") and len(lines) == 3  # Jawa Barat's two certificates
     assert all("Peserta Angkatan Bandung" in line for line in lines[1:])
+
+
+def test_an_export_list_left_open_after_the_session_ended_leads_to_the_login_and_back(page, national_admin, programme):
+    from literasi.celery import app
+
+    sign_in(page, national_admin.email)
+    page.goto("/pemantauan/provinsi/32/")
+    page.get_by_role("button", name="Minta riwayat pelatihan untuk SIASN sebagai CSV").click()
+    page.get_by_role("heading", name="Ekspor Anda").wait_for()
+    try:
+        assert "Menunggu pekerja" in page.locator("#exports").inner_text()  # no worker: it keeps polling
+        page.context.clear_cookies()  # the session ends (it expired, or they signed out in another tab)
+        # The next poll loads the whole page again: the login, not the login inside the list.
+        page.wait_for_url(re.compile(r"/akun/login/\?next=/pemantauan/ekspor/$"), timeout=10_000)
+        assert page.locator("#exports").count() == 0
+        page.get_by_label("Email").fill(national_admin.email)
+        page.get_by_label("Kata sandi:", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Masuk").click()
+        page.get_by_role("heading", name="Ekspor Anda").wait_for()
+        assert "Menunggu pekerja" in page.locator("#exports").inner_text()
+    finally:
+        app.control.purge()  # the export nobody wrote: not for the next test's worker

@@ -109,6 +109,33 @@ def national_export(user, fmt: str = "csv") -> RecordsExport:
                                            filters=filters_from({})[0])  # fmt: skip
 
 
+def test_a_list_left_polling_after_the_session_ended_or_the_role_went_reloads_the_page(
+    client, organiser_jabar, django_capture_on_commit_callbacks
+):
+    """The list polls every two seconds while an export is written. Once the person is signed
+    out (or no longer an organiser), a poll makes the browser load the list page again, which
+    asks them to sign in or answers 404, instead of the login page inside the list or a page
+    that polls for ever (htmx swaps nothing from a 404 and keeps polling)."""
+    client.force_login(organiser_jabar)
+    export = ask(client, provinsi="32")
+    poll = f"/pemantauan/ekspor/status/?menunggu={export.pk}"
+    assert client.get(poll, headers={"HX-Request": "true"}).status_code == 200
+    client.logout()
+    response = client.get(poll, headers={"HX-Request": "true"})
+    assert response.status_code == 204 and response["HX-Refresh"] == "true"
+    assert response.content == b""  # nothing to swap into the list
+    response = client.get(poll)  # not from htmx: as the list page, to the login
+    assert response.status_code == 302 and response["Location"].startswith("/akun/login/")
+
+    client.force_login(organiser_jabar)
+    with django_capture_on_commit_callbacks(execute=True):  # the role is forgotten once it commits
+        organiser_unassign(user=organiser_jabar, province_code="32")  # no province left: no role
+    response = client.get(poll, headers={"HX-Request": "true"})
+    assert response.status_code == 204 and response["HX-Refresh"] == "true"
+    assert client.get("/pemantauan/ekspor/").status_code == 404  # what the reloaded page says
+    assert client.get(poll).status_code == 404
+
+
 def test_an_export_is_asked_for_written_in_the_background_and_downloaded(client, national_admin, certified):
     client.force_login(national_admin)
     page = client.get("/pemantauan/provinsi/32/").content.decode()
