@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -49,9 +49,16 @@ class UserManager(BaseUserManager["User"]):
         return self._create_user(email, password, **fields)
 
     def create_superuser(self, email: str, password: str | None = None, **fields: object) -> User:
+        """For ``manage.py createsuperuser``: the account counts among the registered, as every
+        account made by the services does (the monitoring page's first column)."""
+        from .services import registrations_count  # the services import the models
+
         fields["is_superuser"] = True
         fields["is_national_admin"] = True
-        return self._create_user(email, password, **fields)
+        with transaction.atomic():
+            user = self._create_user(email, password, **fields)
+            registrations_count(changes={(user.province_id, user.employee_kind): 1})
+        return user
 
 
 class User(AbstractBaseUser, PermissionsMixin):

@@ -160,3 +160,16 @@ def test_sign_in_with_wrong_password_is_refused_in_indonesian(client) -> None:
     assert "kata sandi yang anda masukkan tidak benar" in response.content.decode()
     response = client.post("/akun/login/", {"login": "siapa@contoh.go.id", "password": PASSWORD})
     assert response.status_code == 302
+
+
+def test_an_admin_made_with_createsuperuser_is_counted_among_the_registered(monkeypatch) -> None:
+    from django.core.management import call_command
+
+    from literasi.models import RegistrationCount
+    from literasi.services import registrations_rebuild
+
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", PASSWORD)
+    call_command("createsuperuser", interactive=False, email="Operator@Komdigi.go.id", full_name="Operator")
+    assert User.objects.get(email="operator@komdigi.go.id").is_national_admin
+    assert RegistrationCount.objects.get(province_code="", employee_kind=EmployeeKind.OTHER).count == 1
+    assert registrations_rebuild() == []  # what the monitoring page shows equals the accounts
