@@ -159,7 +159,7 @@ def upload_detail(request: AuthenticatedRequest, upload_id: int) -> HttpResponse
     return render(request, "cohorts/upload_detail.html", _upload_context(request, upload))
 
 
-@polled_login_required
+@polled_login_required(page="cohorts:upload")
 def upload_status(request: AuthenticatedRequest, upload_id: int) -> HttpResponse:
     """The progress panel alone, polled by htmx while a file is checked or applied."""
     upload = or_404(selectors.upload_for(user=request.user, upload_id=upload_id))

@@ -51,8 +51,8 @@ def set_language(request: HttpRequest) -> HttpResponse:
     have never been here, that was a quarter of the page's CPU time (0.38 of 1.5 ms, measured
     in-process through Django's WSGI handler), and the page set a cookie it had no use for.
     Without the token, the switch checks the ``Sec-Fetch-Site`` header that browsers send (or,
-    from a browser without it, ``Origin``), as Go's ``net/http.CrossOriginProtection`` does: a
-    form posted from another site is refused. A client that sends neither (a script, a very old
+    from a browser without it, ``Origin``), modelled on Go's ``net/http.CrossOriginProtection``:
+    a form posted from another site is refused. A client that sends neither (a script, a very old
     browser) can switch only its own language. Every other POST keeps Django's CSRF token.
     """
     if not _from_this_site(request):

@@ -221,7 +221,7 @@ def exports_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "monitoring/exports.html", _exports_context(request))
 
 
-@polled_login_required
+@polled_login_required(page="monitoring:exports")
 def exports_status(request: AuthenticatedRequest) -> HttpResponse:
     """The list alone, polled by htmx while an export is being written, with a short line for
     screen readers about the exports (``menunggu``: the ids the page was waiting for) that have
@@ -233,7 +233,7 @@ def exports_status(request: AuthenticatedRequest) -> HttpResponse:
     two seconds for as long as it stayed open."""
     if not roles_of(request.user).is_staff_role:
         if request.headers.get("HX-Request"):
-            return reload_page()
+            return reload_page(reverse("monitoring:exports"))
         raise Http404
     context = _exports_context(request)
     watched = {int(n) for n in request.GET.get("menunggu", "").split(",")[:50] if n.isascii() and n.isdigit()}

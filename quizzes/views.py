@@ -108,7 +108,7 @@ def attempt_result(request: AuthenticatedRequest, attempt_id: int) -> HttpRespon
     return render(request, "quizzes/attempt_result.html", _result_context(request, attempt))
 
 
-@polled_login_required
+@polled_login_required(page="quizzes:result")
 def attempt_result_status(request: AuthenticatedRequest, attempt_id: int) -> HttpResponse:
     """The result panel alone, polled by htmx while the attempt is being graded."""
     attempt = or_404(selectors.attempt_of(user=request.user, attempt_id=attempt_id))
