@@ -227,8 +227,8 @@ def exports_status(request: AuthenticatedRequest) -> HttpResponse:
     screen readers about the exports (``menunggu``: the ids the page was waiting for) that have
     finished since.
 
-    A poll after the session ended, or after the person lost their role, reloads the list page,
-    which then asks them to sign in (and comes back) or answers 404. Answered as any other
+    A poll after the session ended, or after the person lost their role, sends the browser to
+    the list page, which then asks them to sign in (and comes back) or answers 404. Answered as any other
     request, the login page was swapped into the list, and the 404 kept the page polling every
     two seconds for as long as it stayed open."""
     if not roles_of(request.user).is_staff_role:
