@@ -86,7 +86,7 @@ def siasn_rows(records: Iterable[tuple]) -> Iterator[list[object]]:
     # Looked up once: looking it up for each date (a context-local read) took about 9 s of a
     # 1,000,000-row export's 60 s (make bench-export).
     zone = timezone.get_current_timezone()
-    for _pk, nip, snapshot, number, enrolled_at, year, sequence in records:
+    for nip, snapshot, number, enrolled_at, year, sequence in records:
         learner, course = snapshot["learner"], snapshot["course"]
         completed = dt.datetime.fromisoformat(snapshot["dates"]["completed"])
         yield [nip or learner.get("nip", ""), learner["name"], course["title"], course["jp"], number,

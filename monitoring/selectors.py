@@ -241,8 +241,7 @@ def years_known() -> list[int]:
 
 def training_records(*, provinces: QuerySet[Province], filters: Filters):
     """Valid certificates of the provinces' cohorts, one per training record for SIASN, in key
-    order with the key first, then what a record needs (read in chunks by the export, never all
-    at once)."""
+    order, with what a record needs (read in chunks by the export, never all at once)."""
     from certificates.models import Certificate
 
     certificates = Certificate.objects.filter(
@@ -259,7 +258,7 @@ def training_records(*, provinces: QuerySet[Province], filters: Filters):
     elif filters.mode == IN_COHORT:
         certificates = certificates.exclude(cohort__sequence=0)
     return certificates.order_by("pk").values_list(
-        "pk", "user__nip", "snapshot", "number", "enrolment__enrolled_at", "cohort__year", "cohort__sequence"
+        "user__nip", "snapshot", "number", "enrolment__enrolled_at", "cohort__year", "cohort__sequence"
     )
 
 

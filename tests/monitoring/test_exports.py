@@ -513,7 +513,7 @@ def _records(count: int):
                 "template": {"issuer_name": "Kementerian Komunikasi dan Digital Republik Indonesia"}}  # fmt: skip
     enrolled = dt.datetime(2026, 6, 1, 2, tzinfo=dt.UTC)
     for n in range(count):
-        yield (n, f"1990010120150310{n % 100:02d}", snapshot, f"LD/32/2026/0001/{n:05d}-K", enrolled, 2026, 1)
+        yield (f"1990010120150310{n % 100:02d}", snapshot, f"LD/32/2026/0001/{n:05d}-K", enrolled, 2026, 1)
 
 
 ROWS = 200_000
