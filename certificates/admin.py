@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from literasi.admin import ReadOnlyAdmin
 from literasi.errors import Refusal
 from literasi.models import User
 
@@ -81,7 +82,7 @@ class CertificateTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Certificate)
-class CertificateAdmin(admin.ModelAdmin):
+class CertificateAdmin(ReadOnlyAdmin):
     list_display = ("number", "learner_name", "status", "issued_at")
     list_filter = ("status", "cohort__province")
     search_fields = ("number", "user__email", "user__full_name")
@@ -92,12 +93,3 @@ class CertificateAdmin(admin.ModelAdmin):
     @admin.display(description=_("name on the certificate"))
     def learner_name(self, certificate: Certificate) -> str:
         return certificate.snapshot["learner"]["name"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Certificate | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Certificate | None = None) -> bool:
-        return False

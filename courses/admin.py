@@ -6,7 +6,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from literasi.admin import LabelledTabularInline
+from literasi.admin import LabelledTabularInline, ReadOnlyAdmin
 
 from .models import Course, Enrolment, Lesson
 from .services import course_lessons_changed, course_save_from_admin, lesson_save_from_admin
@@ -66,21 +66,12 @@ class LessonAdmin(admin.ModelAdmin):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(admin.ModelAdmin):
+class EnrolmentAdmin(ReadOnlyAdmin):
+    # Enrolments change through the platform's services (enrolment, cohorts, province moves, all
+    # audited); the admin shows them.
     list_display = ("user", "course", "province", "enrolled_at", "last_activity_at", "completed_at")
     list_filter = ("course", "province")
     list_select_related = ("user", "course", "province")
     search_fields = ("user__email", "user__full_name", "user__nip")
     raw_id_fields = ("user", "last_lesson")
     readonly_fields = ("enrolled_at", "last_activity_at", "completed_at")
-
-    # Enrolments change through the platform's services (enrolment, cohorts, province moves, all
-    # audited); the admin shows them.
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Enrolment | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Enrolment | None = None) -> bool:
-        return False

@@ -13,20 +13,25 @@ from .models import OrganiserAssignment, Province, ProvinceMove, User
 from .services import learner_profile_saved, learner_province_move, organiser_assign, organiser_unassign
 
 
-@admin.register(Province)
-class ProvinceAdmin(admin.ModelAdmin):
-    list_display = ("code", "name")
-    search_fields = ("code", "name")
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """An admin that shows its rows and never adds, changes or deletes one: for what changes only
+    through the platform's services (audited) or ships in a migration."""
 
-    # Provinces ship in a migration; their codes are stable keys and never edited by hand.
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Province | None = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Province | None = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+@admin.register(Province)
+class ProvinceAdmin(ReadOnlyAdmin):
+    # Provinces ship in a migration; their codes are stable keys and never edited by hand.
+    list_display = ("code", "name")
+    search_fields = ("code", "name")
 
 
 class LabelledTabularInline(admin.TabularInline):

@@ -4,13 +4,14 @@ exported whose data and when, read only (the file itself downloads only for whoe
 from __future__ import annotations
 
 from django.contrib import admin
-from django.http import HttpRequest
+
+from literasi.admin import ReadOnlyAdmin
 
 from .models import RecordsExport
 
 
 @admin.register(RecordsExport)
-class RecordsExportAdmin(admin.ModelAdmin):
+class RecordsExportAdmin(ReadOnlyAdmin):
     list_display = ("requested_at", "requested_by", "fmt", "description", "rows", "state")
     list_filter = ("state", "fmt", "provinces")
     search_fields = ("requested_by__email", "requested_by__full_name")
@@ -18,12 +19,3 @@ class RecordsExportAdmin(admin.ModelAdmin):
     date_hierarchy = "requested_at"
     fields = ("requested_by", "requested_at", "provinces", "description", "fmt", "state", "rows", "size", "error",
               "enqueued_at", "started_at", "finished_at")  # fmt: skip
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: RecordsExport | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: RecordsExport | None = None) -> bool:
-        return False
