@@ -231,10 +231,12 @@ def exports_status(request: AuthenticatedRequest) -> HttpResponse:
     the list page, which then asks them to sign in (and comes back) or answers 404. Answered as any other
     request, the login page was swapped into the list, and the 404 kept the page polling every
     two seconds for as long as it stayed open."""
-    if not roles_of(request.user).is_staff_role:
+    try:
+        _staff_provinces(request)
+    except Http404:
         if request.headers.get("HX-Request"):
             return reload_page(reverse("monitoring:exports"))
-        raise Http404
+        raise
     context = _exports_context(request)
     watched = {int(n) for n in request.GET.get("menunggu", "").split(",")[:50] if n.isascii() and n.isdigit()}
     finished = [r for r in context["rows"] if r.export.pk in watched and not r.export.in_progress]
